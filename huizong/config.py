@@ -1,0 +1,90 @@
+"""The data directory (``--home``, ``HUIZONG_HOME``, default ``./var``) and its optional ``huizong.toml``.
+
+Everything huizong keeps lives under the home directory::
+
+    registry/units.csv     the unit registry          registry/cycles.toml   declared reporting cycles
+    forms/<id>/<v>.toml    extra or local forms       huizong.toml           settings (all optional)
+    out/                   templates and workbooks    archive/ inbox/ ...    (later: intake and warehouse)
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from huizong.cycles import CycleSpec, load_cycle_specs
+from huizong.errors import ConfigError, suggest
+from huizong.forms import BUNDLED_FORMS, FormCatalog
+from huizong.registry import Registry
+
+DEFAULT_HOME = Path("var")
+SETTINGS = {"templates": {"password": str}}
+
+
+@dataclass(frozen=True)
+class Settings:
+    template_password: str = "huizong"
+
+    @classmethod
+    def load(cls, path: Path) -> Settings:
+        if not path.exists():
+            return cls()
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: {exc}") from exc
+        _check(path, data, SETTINGS)
+        return cls(template_password=data.get("templates", {}).get("password", cls.template_password))
+
+
+def _check(path: Path, data: Mapping[str, Any], spec: Mapping[str, Any], prefix: str = "") -> None:
+    for key, value in data.items():
+        if key not in spec:
+            raise ConfigError(f"{path}: 未知的设置 {prefix}{key} (unknown setting){suggest(key, spec)}")
+        expected = spec[key]
+        if isinstance(expected, dict):
+            if not isinstance(value, dict):
+                raise ConfigError(f"{path}: {prefix}{key} 应为一个表 [{key}]")
+            _check(path, value, expected, f"{prefix}{key}.")
+        elif not isinstance(value, expected):
+            raise ConfigError(f"{path}: {prefix}{key} 应为 {expected.__name__} 类型")
+
+
+class Home:
+    """One data directory and what is read from it, loaded on first use."""
+
+    def __init__(self, root: Path | str | None = None) -> None:
+        self.root = Path(root or os.environ.get("HUIZONG_HOME") or DEFAULT_HOME)
+
+    @property
+    def units_file(self) -> Path:
+        return self.root / "registry" / "units.csv"
+
+    @property
+    def cycles_file(self) -> Path:
+        return self.root / "registry" / "cycles.toml"
+
+    @property
+    def out(self) -> Path:
+        return self.root / "out"
+
+    @cached_property
+    def settings(self) -> Settings:
+        return Settings.load(self.root / "huizong.toml")
+
+    @cached_property
+    def registry(self) -> Registry:
+        return Registry.load(self.units_file)
+
+    @cached_property
+    def catalog(self) -> FormCatalog:
+        return FormCatalog([self.root / "forms", BUNDLED_FORMS])
+
+    @cached_property
+    def cycle_specs(self) -> list[CycleSpec]:
+        return load_cycle_specs(self.cycles_file)
