@@ -1,0 +1,47 @@
+"""Templates for a whole cycle: one workbook per expected unit, under ``<home>/out/<cycle>/templates/``."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from huizong.config import Home
+from huizong.cycles import Cycle, plan_cycle
+from huizong.periods import Period
+from huizong.registry import Unit
+from huizong.template import write_template
+
+_UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
+
+
+def template_name(unit: Unit, form_id: str, period: Period) -> str:
+    """``990121101_梅口镇_annual_report-2025.xlsx``: sorts by code, readable by a person."""
+    return f"{unit.code}_{_UNSAFE.sub('_', unit.name)}_{form_id}-{period}.xlsx"
+
+
+def cycle_for(home: Home, owner: str, period: str, form: str | None = None) -> Cycle:
+    return plan_cycle(home.registry, home.catalog, home.cycle_specs, owner, Period.parse(period), form)
+
+
+def write_cycle_templates(
+    home: Home, cycle: Cycle, out: Path | None = None, progress: Callable[[Unit], None] | None = None
+) -> list[Path]:
+    """Write the template of every unit the cycle expects; return their paths in registry order."""
+    folder = out or home.out / cycle.id / "templates"
+    paths = []
+    for unit in cycle.expected:
+        scope = "aggregate" if home.registry.is_aggregating(unit.code, cycle.period) else "own"
+        path = write_template(
+            folder / template_name(unit, cycle.form.id, cycle.period),
+            cycle.form,
+            unit,
+            cycle.period,
+            deadline=cycle.deadline_for(unit),
+            password=home.settings.template_password,
+            scope=scope,
+        )
+        paths.append(path)
+        if progress:
+            progress(unit)
+    return paths
