@@ -10,7 +10,7 @@ import json
 import shutil
 import sys
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -138,16 +138,18 @@ def forms(home: Path, as_json: bool) -> None:
             "basis": f.basis,
             "period": f.period_kind,
             "years": f"{f.years[0]}-{f.years[1]}",
-            "cells": len(f.cells),
-            "inputs": len(f.inputs),
+            "cells": str(len(f.cells)),
+            "inputs": str(len(f.inputs)),
         }
         for f in catalog.forms.values()
     ]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    _table([("表式", "名称", "依据", "周期", "适用年度", "单元格")]
-           + [(r["form"], r["title"], r["basis"], r["period"], r["years"], str(r["cells"])) for r in rows])  # fmt: skip
+    _table(
+        [("表式", "名称", "依据", "周期", "适用年度", "单元格")]
+        + [(r["form"], r["title"], r["basis"], r["period"], r["years"], r["cells"]) for r in rows]
+    )
 
 
 @main.command()
@@ -178,9 +180,7 @@ def template(home: Path, unit: str, period: str, form: str | None, output: Path 
             deadline = None
     path = output or where.out / "templates" / template_name(who, chosen.id, when)
     scope = "aggregate" if where.registry.is_aggregating(who.code, when) else "own"
-    write_template(
-        path, chosen, who, when, deadline=deadline, password=where.settings.template_password, scope=scope
-    )
+    write_template(path, chosen, who, when, deadline=deadline, password=where.settings.template_password, scope=scope)
     click.echo(str(path))
 
 
@@ -213,7 +213,7 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def _table(rows: list[tuple[str, ...]]) -> None:
+def _table(rows: Sequence[Sequence[str]]) -> None:
     widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
     for row in rows:
         cells = [cell + " " * (width - _width(cell)) for cell, width in zip(row, widths, strict=True)]

@@ -119,8 +119,12 @@ def plan_cycle(
     if spec is None:
         spec = CycleSpec(owner=owner, period=period)
     if not registry.is_aggregating(owner, period):
-        raise UsageError(f"单位 {owner}（{unit.name}）在 {period} 没有下级单位，不能作为汇总单位 (not an aggregating unit)")
-    expected = [u for u in registry.below(owner, period, leaves=spec.expected == "leaves") if u.code not in spec.exclude]
+        raise UsageError(
+            f"单位 {owner}（{unit.name}）在 {period} 没有下级单位，不能作为汇总单位 (not an aggregating unit)"
+        )
+    expected = [
+        u for u in registry.below(owner, period, leaves=spec.expected == "leaves") if u.code not in spec.exclude
+    ]
     default = period.end + dt.timedelta(days=chosen.deadline_days)
     return Cycle(
         owner=unit,

@@ -260,7 +260,9 @@ def _with_computed(cell: CellDef, computed: bool) -> CellDef:
 
 def _cell_type(src: _Source, where: str, value: Any) -> CellType:
     if value not in CELL_TYPES:
-        raise src.fail(where, f"单元格类型 {value!r} 无效，可选 {', '.join(CELL_TYPES)}{suggest(str(value), CELL_TYPES)}")
+        raise src.fail(
+            where, f"单元格类型 {value!r} 无效，可选 {', '.join(CELL_TYPES)}{suggest(str(value), CELL_TYPES)}"
+        )
     return cast(CellType, value)
 
 
@@ -382,7 +384,7 @@ def _items(table: Table, for_each: Any) -> list[tuple[str, str]]:
         return [(line.key, line.labels[-1]) for b in table.blocks for line in b.row_lines]
     if for_each == "columns":
         return [(line.key, line.labels[-1]) for b in table.blocks for line in b.col_lines]
-    labels = {}
+    labels: dict[str, str] = {}
     for block in table.blocks:
         for line in (*block.row_lines, *block.col_lines):
             prefix: list[str] = []
@@ -425,6 +427,7 @@ def _load_rule(
         if table is None or "for_each" not in data:
             raise src.fail(where, "sum 和 balance 规则需要 table 和 for_each")
         for item, label in _items(table, data["for_each"]):
+            lhs: tuple[Term, ...]
             if data["kind"] == "sum":
                 lhs = (code_of(data["total"], item),)
                 rhs = tuple(code_of(p, item) for p in data["parts"])

@@ -5,8 +5,9 @@ records the addresses, and the reader checks a received file's ``_meta`` against
 
 Outlines become merged headings as on the printed form: a column group spans its leaves across and fills the header
 rows down to where its children begin; a leaf column fills the remaining header rows. Row headings do the same
-sideways, so part 三 shows 三、本年度办理结果 down the left, （三）不予公开 beside its eight reasons, and leaf rows spanning
-the label columns they do not share with a group. A block with fewer value columns than the table stretches its last.
+sideways, so part 三 shows 三、本年度办理结果 down the left, （三）不予公开 beside its eight reasons,
+and leaf rows spanning the label columns they do not share with a group. A block with fewer value columns than
+the table stretches its last.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ class Span:
 
     @property
     def a1(self) -> str:
-        return xl_rowcol_to_cell(self.row, self.col)
+        return str(xl_rowcol_to_cell(self.row, self.col))
 
     @property
     def merged(self) -> bool:

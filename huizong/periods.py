@@ -23,7 +23,9 @@ class Period:
     def parse(cls, text: str | int) -> Period:
         match = _PATTERN.match(str(text))
         if not match:
-            raise UsageError(f"报告期 {text!r} 无法识别：年度写作 2025，季度写作 2025Q3 (period must look like 2025 or 2025Q3)")
+            raise UsageError(
+                f"报告期 {text!r} 无法识别：年度写作 2025，季度写作 2025Q3 (period must look like 2025 or 2025Q3)"
+            )
         quarter = int(match.group(2)) if match.group(2) else None
         return cls(int(match.group(1)), quarter)
 

@@ -64,8 +64,12 @@ def read_workbook(path: Path, catalog: FormCatalog, registry: Registry | None = 
         book = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises several types for damaged files; all mean "cannot open"
         reading.findings.append(
-            Finding("FILE", "error", f"文件无法作为 Excel 工作簿打开（文件损坏、加密或不是 .xlsx 格式）：{exc}",
-                    message_en="the file cannot be opened as an xlsx workbook")  # fmt: skip
+            Finding(
+                "FILE",
+                "error",
+                f"文件无法作为 Excel 工作簿打开（文件损坏、加密或不是 .xlsx 格式）：{exc}",
+                message_en="the file cannot be opened as an xlsx workbook",
+            )
         )
         return reading
     try:
@@ -79,7 +83,9 @@ def read_workbook(path: Path, catalog: FormCatalog, registry: Registry | None = 
 
 
 def _meta_finding(reading: Reading, message: str, english: str, cell: str = "") -> bool:
-    reading.findings.append(Finding("META", "error", message, sheet=SHEET if cell else "", cell=cell, message_en=english))
+    reading.findings.append(
+        Finding("META", "error", message, sheet=SHEET if cell else "", cell=cell, message_en=english)
+    )
     return False
 
 
@@ -91,7 +97,10 @@ def _read_meta(book: CalamineWorkbook, reading: Reading, catalog: FormCatalog, r
             "not a huizong template: the _meta sheet is missing",
         )
     grid = book.get_sheet_by_name(SHEET).to_python(skip_empty_area=False)
-    cell = lambda r, c: _text(grid[r][c]) if r < len(grid) and c < len(grid[r]) else ""  # noqa: E731
+
+    def cell(r: int, c: int) -> str:
+        return _text(grid[r][c]) if r < len(grid) and c < len(grid[r]) else ""
+
     if cell(0, 0) != MARKER:
         return _meta_finding(reading, "模板识别信息（_meta）已损坏", "the _meta sheet is damaged", "A1")
     meta = {cell(r, 0): cell(r, 1) for r in range(1, len(HEADER_KEYS) + 1)}
@@ -113,12 +122,18 @@ def _read_meta(book: CalamineWorkbook, reading: Reading, catalog: FormCatalog, r
     expected = cell_rows(form)
     if [r.as_tuple() for r in rows] != [r.as_tuple() for r in expected]:
         return _meta_finding(
-            reading, "模板识别信息（_meta）与表式不一致，模板可能被改动，请重新下载模板填报", "_meta cell map was edited", "A1"
+            reading,
+            "模板识别信息（_meta）与表式不一致，模板可能被改动，请重新下载模板填报",
+            "_meta cell map was edited",
+            "A1",
         )
     digest = template_hash(form.id, form.version, meta["unit_code"], meta["period"], meta["scope"], rows)
     if digest != meta["template_hash"]:
         return _meta_finding(
-            reading, "模板识别信息（_meta）被改动（校验码不符），请重新下载模板填报", "_meta was edited (hash mismatch)", "B11"
+            reading,
+            "模板识别信息（_meta）被改动（校验码不符），请重新下载模板填报",
+            "_meta was edited (hash mismatch)",
+            "B11",
         )
     try:
         period = Period.parse(meta["period"])
@@ -126,7 +141,9 @@ def _read_meta(book: CalamineWorkbook, reading: Reading, catalog: FormCatalog, r
         return _meta_finding(reading, f"模板中的报告期 {meta['period']!r} 无法识别", "bad period in _meta", "B9")
     if not form.fits(period):
         reading.findings.append(
-            Finding("META", "warning", f"表式 {form.basis} 不适用于报告期 {period.label}", message_en="form/period mismatch")
+            Finding(
+                "META", "warning", f"表式 {form.basis} 不适用于报告期 {period.label}", message_en="form/period mismatch"
+            )
         )
     if registry is not None and meta["unit_code"] not in registry.units:
         return _meta_finding(
@@ -182,17 +199,31 @@ def _resolve(reading: Reading, form: Form, parsed: Mapping[str, Parsed], formula
             values[code] = CellValue(code, p.raw, p.value, p.status, typed_over=True)
             numbers[code] = p.value if p.value is not None else 0
             reading.findings.append(
-                Finding("FORMULA", "warning", "合计单元格的公式被改成了填写的数字，已按填写的数字参与校验",
-                        sheet=sheet, cell=address, seen=p.raw, expected=str(total),
-                        message_en="a total's formula was replaced by a typed number")  # fmt: skip
+                Finding(
+                    "FORMULA",
+                    "warning",
+                    "合计单元格的公式被改成了填写的数字，已按填写的数字参与校验",
+                    sheet=sheet,
+                    cell=address,
+                    seen=p.raw,
+                    expected=str(total),
+                    message_en="a total's formula was replaced by a typed number",
+                )
             )
         else:
             values[code] = CellValue(code, p.raw, None, p.status, typed_over=True)
             numbers[code] = 0
             reading.findings.append(
-                Finding("FORMULA", "error", "合计单元格的公式被删除或清空，请使用下发的模板重新填报",
-                        sheet=sheet, cell=address, seen=p.raw, expected=str(total),
-                        message_en="a total's formula was removed")  # fmt: skip
+                Finding(
+                    "FORMULA",
+                    "error",
+                    "合计单元格的公式被删除或清空，请使用下发的模板重新填报",
+                    sheet=sheet,
+                    cell=address,
+                    seen=p.raw,
+                    expected=str(total),
+                    message_en="a total's formula was removed",
+                )
             )
     reading.values = {code: values[code] for code in form.cells if code in values}
     reading.findings += cell_findings(form, reading.values.values())
@@ -222,14 +253,25 @@ def cell_findings(form: Form, cells: Iterable[CellValue]) -> list[Finding]:
         if value.status in ("blank", "slash"):
             rule = by_kind.get("blank")
             if rule:
-                findings.append(Finding(rule.id, rule.severity, rule.message, sheet, address, value.raw, "0",
-                                        rule.message_en))  # fmt: skip
+                findings.append(
+                    Finding(rule.id, rule.severity, rule.message, sheet, address, value.raw, "0", rule.message_en)
+                )
             continue
         rule = by_kind.get("cell_type")
-        expected = EXPECTED[cell.type] + (f"（单位：{cell.unit}，最多{cell.scale}位小数）" if cell.type == "amount" else "")
+        expected = EXPECTED[cell.type] + (
+            f"（单位：{cell.unit}，最多{cell.scale}位小数）" if cell.type == "amount" else ""
+        )
         findings.append(
-            Finding(rule.id if rule else "CELL", "error", PROBLEMS[value.status], sheet, address, value.raw, expected,
-                    rule.message_en if rule else "")  # fmt: skip
+            Finding(
+                rule.id if rule else "CELL",
+                "error",
+                PROBLEMS[value.status],
+                sheet,
+                address,
+                value.raw,
+                expected,
+                rule.message_en if rule else "",
+            )
         )
     return findings
 

@@ -75,6 +75,8 @@ class _Formats:
         self.corner = make(align="center", font_size=9)
         self.check_label = make(align="left", font_size=9)
         self.check = make(align="left", font_size=9, bold=True, font_color="#C00000")
+        self.passed = book.add_format({"font_color": "#2E7D32"})
+        self.group_label = make(align="center")
         self.text = book.add_format({**base})
         self.input: dict[str, Format] = {}
         self.computed: dict[str, Format] = {}
@@ -113,7 +115,7 @@ def write_template(
     fmt = _Formats(book)
     intro = book.add_worksheet(INSTRUCTIONS)
     checks: list[tuple[Rule, str, str]] = []  # rule, sheet, check cell
-    for table_code, layout in layout_form(form).items():
+    for layout in layout_form(form).values():
         sheet = book.add_worksheet(layout.table.sheet)
         checks += _write_table(book, sheet, fmt, form, layout, unit, period, values, computed)
         sheet.protect(password, {"select_locked_cells": True, "select_unlocked_cells": True})
@@ -155,10 +157,11 @@ def _write_table(
     sheet.set_row(2, 20)
     styles = {"block": fmt.heading, "column": fmt.heading, "corner": fmt.corner, "row": fmt.row_label}
     for heading in layout.headings:
-        _heading(sheet, heading.span, heading.text, styles[heading.role])
+        group = heading.role == "row" and heading.span.last_row > heading.span.row
+        _heading(sheet, heading.span, heading.text, fmt.group_label if group else styles[heading.role])
     for row, height in layout.row_heights().items():
         sheet.set_row(row, height)
-    for code, span in layout.cells.items():
+    for code in layout.cells:
         _write_cell(book, sheet, fmt, form, code, layout, values.get(code), computed)
     checks = _write_checks(sheet, fmt, form, layout, computed)
     sheet.set_paper(9)
@@ -282,11 +285,19 @@ def _write_checks(
         label = f"{rule.id}　{rule.message}"
         sheet.merge_range(row, 0, row, split, label, fmt.check_label)
         sheet.merge_range(row, split + 1, row, layout.width - 1, "", fmt.check)
-        sheet.write_formula(row, split + 1, check_formula(rule.equations, layout), fmt.check, check_text(rule.equations, computed))
+        formula = check_formula(rule.equations, layout)
+        sheet.write_formula(row, split + 1, formula, fmt.check, check_text(rule.equations, computed))
+        _mark_passed(sheet, fmt, row, split + 1)
         width = sum(layout.col_widths[: split + 1])
         sheet.set_row(row, 13.0 * max(2, round(text_width(label) / (width - 1) + 0.49)) + 4)
         done.append((rule, layout.table.sheet, xl_rowcol_to_cell(row, split + 1)))
     return done
+
+
+def _mark_passed(sheet: Worksheet, fmt: _Formats, row: int, col: int) -> None:
+    """Show 通过 in green; anything else stays red."""
+    rule = {"type": "cell", "criteria": "==", "value": f'"{PASS}"', "format": fmt.passed}
+    sheet.conditional_format(row, col, row, col, rule)
 
 
 def _write_instructions(
@@ -340,6 +351,7 @@ def _write_instructions(
         sheet.set_row(row, 13.0 * max(2, round(text_width(rule.message) / 58 + 0.49)) + 4)
         value = check_text(rule.equations, computed)
         sheet.write_formula(row, 2, f"={quote_sheetname(sheet_name)}!{cell}", fmt.check, value)
+        _mark_passed(sheet, fmt, row, 2)
     sheet.set_paper(9)
     sheet.fit_to_pages(1, 0)
     sheet.center_horizontally()
@@ -361,7 +373,7 @@ def _write_meta(sheet: Worksheet, form: Form, unit: Unit, period: Period, scope:
         "period": str(period),
         "scope": scope,
         "template_hash": template_hash(form.id, form.version, unit.code, str(period), scope, rows),
-        "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "generator": f"huizong {__version__}",
     }
     sheet.write_string(0, 0, MARKER)

@@ -36,7 +36,18 @@ Status = Literal[
 USABLE: frozenset[str] = frozenset({"ok", "normalized"})
 LIMIT = Decimal(10) ** 12
 SLASHES = {"/", "／", "-", "—", "－", "–", "——"}
-EXCEL_ERRORS = {"#REF!", "#DIV/0!", "#VALUE!", "#NAME?", "#N/A", "#NUM!", "#NULL!", "#SPILL!", "#CALC!", "#GETTING_DATA"}
+EXCEL_ERRORS = {
+    "#REF!",
+    "#DIV/0!",
+    "#VALUE!",
+    "#NAME?",
+    "#N/A",
+    "#NUM!",
+    "#NULL!",
+    "#SPILL!",
+    "#CALC!",
+    "#GETTING_DATA",
+}
 _NUMBER_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 
@@ -65,10 +76,12 @@ def parse(content: Any, cell: CellDef) -> Parsed:
     raw = raw_text(content)
     if content is None or (isinstance(content, str) and not content.strip()):
         return Parsed(raw, None, "blank")
-    if isinstance(content, bool) or isinstance(content, dt.date | dt.time | dt.timedelta):
+    if isinstance(content, bool | dt.date | dt.time | dt.timedelta):
         return Parsed(raw, None, "invalid")
     if isinstance(content, int | float):
-        return _number(raw, Decimal(repr(float(content))) if isinstance(content, float) else Decimal(content), cell, "ok")
+        return _number(
+            raw, Decimal(repr(float(content))) if isinstance(content, float) else Decimal(content), cell, "ok"
+        )
     text = unicodedata.normalize("NFKC", str(content)).strip().replace(" ", "")
     if text in SLASHES or str(content).strip() in SLASHES:
         return Parsed(raw, None, "slash")
