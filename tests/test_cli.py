@@ -1,0 +1,101 @@
+"""The huizong command: output, exit codes (0 ok, 1 rejected, 2 wrong usage) and help with examples."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from huizong.cli import main
+from huizong.reader import read_workbook
+
+
+def run(*args: str, home: Path | None = None) -> tuple[int, str, str]:
+    extra = ["--home", str(home)] if home else []
+    result = CliRunner().invoke(main, [*args, *extra])
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture()
+def home(tmp_path: Path) -> Path:
+    code, out, _ = run("init", "--demo", home=tmp_path / "var")
+    assert code == 0 and "541 个单位" in out
+    return tmp_path / "var"
+
+
+def test_init_keeps_a_registry_the_office_edited(home: Path) -> None:
+    units = home / "registry" / "units.csv"
+    units.write_text(units.read_text(encoding="utf-8") + "990121999,新设镇,township,990121,2026-01-01,\n", "utf-8")
+    code, out, _ = run("init", "--demo", home=home)
+    assert code == 0 and "保留已有的" in out and "542 个单位" in out
+
+
+def test_units_lists_the_registry_as_json(home: Path) -> None:
+    code, out, _ = run("units", "--under", "990121", "--period", "2025", "--json", home=home)
+    rows = json.loads(out)
+    assert code == 0 and rows[0] == {"code": "990121", "name": "青石县", "kind": "county", "parent": "990100"}
+    assert len(rows) == 60  # the county and the 59 units that report to it in 2025
+    assert all(set(r) == {"code", "name", "kind", "parent"} for r in rows)
+
+
+def test_units_prints_an_aligned_table(home: Path) -> None:
+    code, out, _ = run("units", "--under", "990171", home=home)
+    lines = out.splitlines()
+    assert code == 0 and lines[0].split() == ["代码", "名称", "类型", "上级"] and len(lines) == 10
+
+
+def test_template_writes_one_unit_for_any_period_a_form_exists_for(home: Path, tmp_path: Path) -> None:
+    from huizong.config import Home
+
+    target = tmp_path / "梅口镇.xlsx"
+    code, out, _ = run("template", "--unit", "990121101", "--period", "2020", "-o", str(target), home=home)
+    assert code == 0 and out.strip() == str(target)
+    reading = read_workbook(target, Home(home).catalog)
+    assert reading.meta["form_version"] == "2019" and reading.meta["period"] == "2020" and reading.ok
+
+
+def test_templates_writes_every_expected_unit_and_prints_the_folder_last(home: Path) -> None:
+    code, out, _ = run("templates", "--unit", "990171", "--period", "2025Q4", home=home)
+    folder = Path(out.splitlines()[-1])
+    assert code == 0 and folder == home / "out" / "990171-disclosure_by_category-2025Q4" / "templates"
+    assert len(list(folder.glob("*.xlsx"))) == 8
+    assert "未在 cycles.toml 中声明" in out
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (("template", "--unit", "99012110", "--period", "2025"), "单位代码 99012110 不在名录中"),
+    (("template", "--unit", "990121101", "--period", "二〇二五"), "报告期 '二〇二五' 无法识别"),
+    (("template", "--unit", "990121101", "--period", "2018"), "没有适用于报告期 2018 的表式"),
+    (("template", "--unit", "990121204", "--period", "2025"), "在 2025 不存在"),
+    (("templates", "--unit", "990121101", "--period", "2025"), "不能作为汇总单位"),
+    (("template", "--unit", "990121101", "--period", "2025", "--form", "annual_report/2020"), "没有表式"),
+])  # fmt: skip
+def test_wrong_usage_exits_2_with_one_readable_line(home: Path, args: tuple[str, ...], words: str) -> None:
+    code, _, err = run(*args, home=home)
+    assert code == 2
+    assert err.startswith("huizong: ") and words in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_missing_registry_says_how_to_make_one(tmp_path: Path) -> None:
+    code, _, err = run("units", home=tmp_path / "empty")
+    assert code == 2 and "huizong init --demo" in err
+
+
+def test_a_bad_setting_points_at_the_key(home: Path) -> None:
+    (home / "huizong.toml").write_text('[templates]\npasword = "x"\n', encoding="utf-8")
+    code, _, err = run("template", "--unit", "990121101", "--period", "2025", home=home)
+    assert code == 2 and "templates.pasword" in err and "password" in err
+
+
+def test_the_home_comes_from_the_environment(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HUIZONG_HOME", str(home))
+    result = CliRunner().invoke(main, ["units", "--under", "990171", "--json"])
+    assert result.exit_code == 0 and len(json.loads(result.stdout)) == 9
+
+
+@pytest.mark.parametrize("command", ["init", "units", "forms", "template", "templates"])
+def test_every_command_has_help_with_an_example(command: str) -> None:
+    code, out, _ = run(command, "--help")
+    assert code == 0 and "Example:" in out and f"huizong {command}" in out
