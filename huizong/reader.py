@@ -115,7 +115,7 @@ def _read_meta(book: CalamineWorkbook, reading: Reading, catalog: FormCatalog, r
             reading,
             f"模板声明的表式 {meta['form_id']}/{meta['form_version']} 不存在，请使用下发的模板",
             "unknown form in _meta",
-            "B2",
+            _address("form_id"),
         )
     rows = [CellRow(*(cell(r, c) for c in range(len(CELL_COLUMNS)))) for r in range(CELLS_HEADER_ROW + 1, len(grid))]
     rows = [r for r in rows if r.code]
@@ -133,12 +133,14 @@ def _read_meta(book: CalamineWorkbook, reading: Reading, catalog: FormCatalog, r
             reading,
             "模板识别信息（_meta）被改动（校验码不符），请重新下载模板填报",
             "_meta was edited (hash mismatch)",
-            "B11",
+            _address("template_hash"),
         )
     try:
         period = Period.parse(meta["period"])
     except Exception:
-        return _meta_finding(reading, f"模板中的报告期 {meta['period']!r} 无法识别", "bad period in _meta", "B9")
+        return _meta_finding(
+            reading, f"模板中的报告期 {meta['period']!r} 无法识别", "bad period in _meta", _address("period")
+        )
     if not form.fits(period):
         reading.findings.append(
             Finding(
@@ -147,10 +149,18 @@ def _read_meta(book: CalamineWorkbook, reading: Reading, catalog: FormCatalog, r
         )
     if registry is not None and meta["unit_code"] not in registry.units:
         return _meta_finding(
-            reading, f"单位代码 {meta['unit_code']}（{meta['unit_name']}）不在单位名录中", "unit not registered", "B6"
+            reading,
+            f"单位代码 {meta['unit_code']}（{meta['unit_name']}）不在单位名录中",
+            "unit not registered",
+            _address("unit_code"),
         )
     reading.form = form
     return True
+
+
+def _address(key: str) -> str:
+    """Where a header key's value sits in ``_meta`` (column B, after the marker row)."""
+    return f"B{HEADER_KEYS.index(key) + 2}"
 
 
 def _text(content: Any) -> str:

@@ -294,6 +294,17 @@ def _write_checks(
     return done
 
 
+def _type_notes(form: Form) -> list[str]:
+    """Filling notes for the cell types this form has beyond counts, worded from the declaration."""
+    notes = []
+    amounts = sorted({(c.col.labels[-1], c.unit, c.scale) for c in form.cells.values() if c.type == "amount"})
+    for label, unit, scale in amounts:
+        notes.append(f"“{label}”以{unit}为单位填写，最多保留{scale}位小数。")
+    if any(c.type == "change" for c in form.cells.values()):
+        notes.append("“本年增/减”增加填正数，减少填负数（如 -3），没有变化填0。")
+    return notes
+
+
 def _mark_passed(sheet: Worksheet, fmt: _Formats, row: int, col: int) -> None:
     """Show 通过 in green; anything else stays red."""
     rule = {"type": "cell", "criteria": "==", "value": f'"{PASS}"', "format": fmt.passed}
@@ -329,10 +340,11 @@ def _write_instructions(
         "1. 本文件专供上述单位填报，请直接在本文件中填写后报送，不要复制到其他文件，也不要转给其他单位使用。",
         "2. 只在黄色单元格中填写数字。灰色单元格（总计、合计）由公式自动计算，不需要也不能填写。",
         "3. 件数填写大于或等于0的整数。没有发生的请填写0，不要留空，也不要填写“/”“无”“—”或文字说明。",
-        "4. 金额按表头所示单位填写（收费金额单位为万元，最多保留4位小数）。",
-        "5. 每张表下方的“自动校验”及本页下方的校验结果全部显示“通过”后再报送。",
-        "6. 请勿增删、移动工作表、行或列，不要修改表头文字。保存时请保持 .xlsx 格式，不要另存为 .xls 或 .et 格式。",
+        *_type_notes(form),
+        "每张表下方的“自动校验”及本页下方的校验结果全部显示“通过”后再报送。",
+        "请勿增删、移动工作表、行或列，不要修改表头文字。保存时请保持 .xlsx 格式，不要另存为 .xls 或 .et 格式。",
     ]
+    notes = notes[:3] + [f"{number}. {note}" for number, note in enumerate(notes[3:], start=4)]
     row = len(facts) + 3
     sheet.merge_range(row, 0, row, 2, "填报要求", fmt.section)
     for note in notes:
