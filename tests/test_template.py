@@ -20,7 +20,7 @@ from huizong.layout import layout_form
 from huizong.meta import SHEET
 from huizong.periods import Period
 from huizong.reader import read_workbook
-from huizong.template import PASS, write_template
+from huizong.template import PASS, check_text, write_template
 
 FORMS = [("annual_report/2021", Period(2025)), ("annual_report/2019", Period(2020)),
          ("disclosure_by_category/2024", Period(2025, 4))]  # fmt: skip
@@ -239,11 +239,65 @@ def test_any_consistent_filling_reads_back(tmp_path: Path, demo_home: Home, seed
     assert read_workbook(path, demo_home.catalog).numbers() == form.compute(values)
 
 
+RECALC_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse">
+<value>0</value></prop></item></oor:items>
+"""
+
+
+def soffice(tmp_path: Path, *args: str, outdir: Path | None = None) -> None:
+    profile = tmp_path / "lo-profile"
+    (profile / "user").mkdir(parents=True, exist_ok=True)
+    (profile / "user" / "registrymodifications.xcu").write_text(RECALC_ALWAYS, encoding="utf-8")
+    command = [
+        "soffice",
+        f"-env:UserInstallation=file://{profile}",
+        "--headless",
+        *args,
+        "--outdir",
+        str(outdir or tmp_path),
+    ]
+    subprocess.run(command, check=True, capture_output=True, timeout=180)
+
+
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
 def test_libreoffice_opens_a_template_and_prints_it(tmp_path: Path, demo_home: Home) -> None:
     form = demo_home.catalog.get("annual_report/2021")
     path = write_template(tmp_path / "t.xlsx", form, demo_home.registry.get("990121101"), Period(2025))
-    profile = f"-env:UserInstallation=file://{tmp_path}/lo-profile"
-    subprocess.run(["soffice", profile, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
-                   check=True, capture_output=True, timeout=120)  # fmt: skip
+    soffice(tmp_path, "--convert-to", "pdf", str(path))
     assert (tmp_path / "t.pdf").stat().st_size > 10_000
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_a_real_spreadsheet_engine_computes_the_totals_and_checks_we_cache(tmp_path: Path, demo_home: Home) -> None:
+    """Fill with openpyxl (no caches), let LibreOffice recalculate, and compare with what huizong computes."""
+    form = demo_home.catalog.get("annual_report/2021")
+    path = write_template(tmp_path / "t.xlsx", form, demo_home.registry.get("990121101"), Period(2025))
+    values = balanced(form, random_values(form, random.Random(11)))
+    values["t3.carried_forward.research"] += 1  # unbalance one column of 表三
+    _edit(path, form, values)
+    soffice(tmp_path, "--convert-to", "xlsx:Calc MS Excel 2007 XML", str(path), outdir=tmp_path / "lo")
+    recalculated = tmp_path / "lo" / "t.xlsx"
+    expected = form.compute(values)
+    for table, layout in layout_form(form).items():
+        cells = grid(recalculated, form.table(table).sheet)
+        for code in form.formulas:
+            if form.cells[code].table == table:
+                span = layout.cells[code]
+                assert Decimal(repr(cells[span.row][span.col])) == expected[code], code
+    t3 = [str(c) for row in grid(recalculated, form.table("t3").sheet) for c in row]
+    h3 = next(r for r in form.rules if r.id == "H3")
+    left = expected["t3.new_received.research"]
+    assert check_text(h3.equations, expected).startswith(f"不平：科研机构：{left}≠{left + 1}；总计：")
+    assert check_text(h3.equations, expected) in t3
+    assert t3.count(PASS) == 2  # H1 and H2 hold: their totals are formulas
+
+
+def balanced(form: Form, values: dict[str, int | Decimal]) -> dict[str, int | Decimal]:
+    """Make 表三 satisfy 一+二=三+四 in every column: nothing carried over, new = results + carried forward."""
+    totals = form.compute(values)
+    for col in ("natural_person", "commercial", "research", "public_interest", "legal_services", "other"):
+        values[f"t3.carried_over.{col}"] = 0
+        values[f"t3.new_received.{col}"] = totals[f"t3.results_total.{col}"] + values[f"t3.carried_forward.{col}"]
+    return values
