@@ -39,6 +39,15 @@ def home_option(command: F) -> F:
     )(command)
 
 
+def period_and_form(command: F) -> F:
+    command = click.option(
+        "--form", metavar="FORM", help="annual_report/2021, or a form id; default: the one that fits the period."
+    )(command)
+    return click.option(
+        "--period", required=True, metavar="P", help="Report period: 2025, or 2025Q3 for a quarterly form."
+    )(command)
+
+
 class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -155,8 +164,7 @@ def forms(home: Path, as_json: bool) -> None:
 @main.command()
 @home_option
 @click.option("--unit", required=True, metavar="CODE", help="The unit that will fill the template.")
-@click.option("--period", required=True, metavar="P", help="Report period: 2025, or 2025Q3 for a quarterly form.")
-@click.option("--form", metavar="FORM", help="annual_report/2021, or a form id; default: the one that fits the period.")
+@period_and_form
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write.")
 def template(home: Path, unit: str, period: str, form: str | None, output: Path | None) -> None:
     """Write one unit's template and print its path.
@@ -187,8 +195,7 @@ def template(home: Path, unit: str, period: str, form: str | None, output: Path 
 @main.command()
 @home_option
 @click.option("--unit", required=True, metavar="CODE", help="The aggregating unit that runs the cycle.")
-@click.option("--period", required=True, metavar="P", help="Report period: 2025, or 2025Q3.")
-@click.option("--form", metavar="FORM", help="annual_report/2021, or a form id; default: the one that fits the period.")
+@period_and_form
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), help="Folder to write into.")
 def templates(home: Path, unit: str, period: str, form: str | None, output: Path | None) -> None:
     """Write the template of every unit expected in a cycle; print the folder on the last line.

@@ -17,9 +17,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from huizong.catalog import BUNDLED_FORMS, FormCatalog
 from huizong.cycles import CycleSpec, load_cycle_specs
 from huizong.errors import ConfigError, suggest
-from huizong.forms import BUNDLED_FORMS, FormCatalog
 from huizong.registry import Registry
 
 DEFAULT_HOME = Path("var")

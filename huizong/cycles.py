@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from huizong.catalog import FormCatalog
 from huizong.errors import RegistryError, UsageError, suggest
-from huizong.forms import Form, FormCatalog
+from huizong.forms import Form
 from huizong.periods import Period
 from huizong.registry import KINDS, Registry, Unit
 

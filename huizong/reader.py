@@ -18,9 +18,10 @@ from xml.etree import ElementTree
 
 from python_calamine import CalamineWorkbook
 
+from huizong.catalog import FormCatalog
 from huizong.errors import FormError
 from huizong.findings import Finding
-from huizong.forms import Form, FormCatalog
+from huizong.forms import Form
 from huizong.layout import layout_form
 from huizong.meta import CELL_COLUMNS, CELLS_HEADER_ROW, HEADER_KEYS, MARKER, SHEET, CellRow, cell_rows, template_hash
 from huizong.periods import Period

@@ -10,8 +10,8 @@ import pytest
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
+from huizong.catalog import BUNDLED_FORMS, FormCatalog
 from huizong.config import Home
-from huizong.forms import BUNDLED_FORMS, FormCatalog
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "fixtures" / "demo_city"

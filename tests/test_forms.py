@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from huizong.catalog import FormCatalog
 from huizong.errors import FormError
-from huizong.forms import FormCatalog, load_form
+from huizong.formfile import load_form
 from huizong.periods import Period
 
 DOMAIN = Path(__file__).resolve().parents[2] / "shared" / "domain" / "annual-report.md"

@@ -14,8 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
+from huizong.catalog import FormCatalog
 from huizong.config import Home
-from huizong.forms import Form, FormCatalog
+from huizong.forms import Form
 from huizong.layout import layout_form
 from huizong.meta import SHEET
 from huizong.periods import Period
@@ -44,6 +45,16 @@ def grid(path: Path, sheet: str) -> list[list[object]]:
     return book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
 
 
+def assert_totals_shown(path: Path, form: Form, expected: dict[str, int | Decimal]) -> None:
+    """Every total cell of ``path`` shows (caches) the expected value."""
+    for table, layout in layout_form(form).items():
+        cells = grid(path, form.table(table).sheet)
+        for code in form.formulas:
+            if form.cells[code].table == table:
+                span = layout.cells[code]
+                assert Decimal(repr(cells[span.row][span.col])) == expected[code], code
+
+
 @pytest.mark.parametrize(("key", "period"), FORMS)
 def test_a_filled_template_reads_back_exactly(tmp_path: Path, demo_home: Home, key: str, period: Period) -> None:
     form = demo_home.catalog.get(key)
@@ -65,13 +76,7 @@ def test_formula_caches_hold_the_right_totals_before_any_recalculation(
     form = demo_home.catalog.get(key)
     values = random_values(form, random.Random(7))
     path = write_template(tmp_path / "t.xlsx", form, demo_home.registry.get("990121501"), period, values=values)
-    expected = form.compute(values)
-    for table, layout in layout_form(form).items():
-        cells = grid(path, form.table(table).sheet)
-        for code in form.formulas:
-            if form.cells[code].table == table:
-                span = layout.cells[code]
-                assert Decimal(repr(cells[span.row][span.col])) == expected[code], code
+    assert_totals_shown(path, form, form.compute(values))
 
 
 def test_check_cells_show_pass_or_what_is_out_of_balance(tmp_path: Path, demo_home: Home) -> None:
@@ -280,12 +285,7 @@ def test_a_real_spreadsheet_engine_computes_the_totals_and_checks_we_cache(tmp_p
     soffice(tmp_path, "--convert-to", "xlsx:Calc MS Excel 2007 XML", str(path), outdir=tmp_path / "lo")
     recalculated = tmp_path / "lo" / "t.xlsx"
     expected = form.compute(values)
-    for table, layout in layout_form(form).items():
-        cells = grid(recalculated, form.table(table).sheet)
-        for code in form.formulas:
-            if form.cells[code].table == table:
-                span = layout.cells[code]
-                assert Decimal(repr(cells[span.row][span.col])) == expected[code], code
+    assert_totals_shown(recalculated, form, expected)
     t3 = [str(c) for row in grid(recalculated, form.table("t3").sheet) for c in row]
     h3 = next(r for r in form.rules if r.id == "H3")
     left = expected["t3.new_received.research"]

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from huizong.forms import FormCatalog
+from huizong.catalog import FormCatalog
 from huizong.values import parse
 
 COUNT, AMOUNT, CHANGE = "t3.new_received.natural_person", "t2.fees.amount", "t2.licensing.change"

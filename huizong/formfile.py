@@ -1,0 +1,317 @@
+"""Reading a form declaration (``schemas/forms/<id>/<version>.toml``) into a ``Form``.
+
+Errors point at the file and the key, and suggest the key that was probably meant. The syntax is explained in the
+header of each bundled form file.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, cast
+
+from huizong.errors import FormError, suggest
+from huizong.forms import (
+    CELL_TYPES,
+    DEFAULT_SCALE,
+    DEFAULT_UNIT,
+    RULE_KINDS,
+    SEVERITIES,
+    Block,
+    CellDef,
+    CellType,
+    Equation,
+    Form,
+    Line,
+    Node,
+    Rule,
+    Table,
+    Term,
+    cell_code,
+)
+
+
+class _Source:
+    """Where we are in a form file, for error messages that point at the bad key."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fail(self, where: str, problem: str) -> FormError:
+        return FormError(f"表式文件 {self.path}: {where}: {problem}")
+
+    def check_keys(self, where: str, data: Mapping[str, Any], required: Sequence[str], optional: Sequence[str]) -> None:
+        allowed = (*required, *optional)
+        for key in data:
+            if key not in allowed:
+                raise self.fail(where, f"未知的键 {key!r} (unknown key){suggest(key, allowed)}")
+        for key in required:
+            if key not in data:
+                raise self.fail(where, f"缺少必填的键 {key!r} (missing key)")
+
+
+_FORM_KEYS = ("id", "version", "title", "basis", "period", "years", "deadline_days")
+_TABLE_KEYS = ("code", "sheet", "title")
+_TABLE_OPTIONAL = ("orientation", "block", "label_widths", "value_width")
+_NODE_KEYS = ("label",)
+_NODE_OPTIONAL = ("code", "level", "type", "unit", "scale")
+_RULE_KEYS = ("id", "severity", "kind", "message")
+_RULE_OPTIONAL = (
+    "message_en", "table", "for_each", "total", "parts", "lhs", "rhs", "cells",
+    "unit_kinds", "tiers", "max_by_kind", "jump", "jump_floor",
+)  # fmt: skip
+
+
+def load_form(path: Path) -> Form:
+    src = _Source(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise src.fail("TOML", str(exc)) from exc
+    src.check_keys("文件", data, ("form", "table"), ("rule",))
+    head = data["form"]
+    src.check_keys("[form]", head, _FORM_KEYS, ("default_type",))
+    if head["period"] not in ("year", "quarter"):
+        raise src.fail("[form].period", f"应为 'year' 或 'quarter'，而不是 {head['period']!r}")
+    default_type = _cell_type(src, "[form].default_type", head.get("default_type", "count"))
+    tables = tuple(_load_table(src, i, t) for i, t in enumerate(data["table"]))
+    cells = _build_cells(src, tables, default_type)
+    rules = tuple(_load_rule(src, i, r, tables, cells) for i, r in enumerate(data.get("rule", [])))
+    formulas = _formulas(src, rules, cells)
+    cells = {code: _with_computed(cell, code in formulas) for code, cell in cells.items()}
+    first, last = head["years"]
+    return Form(
+        id=head["id"],
+        version=str(head["version"]),
+        title=head["title"],
+        basis=head["basis"],
+        period_kind=head["period"],
+        years=(int(first), int(last)),
+        deadline_days=int(head["deadline_days"]),
+        tables=tables,
+        rules=rules,
+        cells=cells,
+        formulas=formulas,
+        source=path,
+    )
+
+
+def _with_computed(cell: CellDef, computed: bool) -> CellDef:
+    return CellDef(**{**cell.__dict__, "computed": computed})
+
+
+def _cell_type(src: _Source, where: str, value: Any) -> CellType:
+    if value not in CELL_TYPES:
+        raise src.fail(
+            where, f"单元格类型 {value!r} 无效，可选 {', '.join(CELL_TYPES)}{suggest(str(value), CELL_TYPES)}"
+        )
+    return cast(CellType, value)
+
+
+def _load_table(src: _Source, index: int, data: Mapping[str, Any]) -> Table:
+    where = f"[[table]] #{index + 1} ({data.get('code', '?')})"
+    src.check_keys(where, data, _TABLE_KEYS, _TABLE_OPTIONAL)
+    if len(data["sheet"]) > 31 or any(ch in data["sheet"] for ch in "[]:*?/\\"):
+        raise src.fail(where, f"工作表名 {data['sheet']!r} 不能超过31个字符，也不能含有 []:*?/\\")
+    blocks = tuple(_load_block(src, f"{where} block {i + 1}", b) for i, b in enumerate(data.get("block", [])))
+    if not blocks:
+        raise src.fail(where, "至少需要一个 [[table.block]]")
+    orientation = data.get("orientation", "portrait")
+    if orientation not in ("portrait", "landscape"):
+        raise src.fail(where, f"orientation 应为 portrait 或 landscape，而不是 {orientation!r}")
+    widths = data.get("label_widths")
+    return Table(
+        code=data["code"],
+        sheet=data["sheet"],
+        title=data["title"],
+        orientation=orientation,
+        blocks=blocks,
+        label_widths=tuple(float(w) for w in widths) if widths else None,
+        value_width=float(data["value_width"]) if "value_width" in data else None,
+    )
+
+
+def _load_block(src: _Source, where: str, data: Mapping[str, Any]) -> Block:
+    src.check_keys(where, data, ("columns",), ("title", "corner", "rows"))
+    columns = _outline(src, f"{where} columns", data["columns"])
+    rows = _outline(src, f"{where} rows", data.get("rows", []))
+    return Block(
+        title=data.get("title"),
+        corner=data.get("corner"),
+        columns=columns,
+        rows=rows,
+        col_lines=tuple(_lines(columns)),
+        row_lines=tuple(_lines(rows)) if rows else (Line("", (), ()),),
+    )
+
+
+def _outline(src: _Source, where: str, items: Sequence[Mapping[str, Any]]) -> tuple[Node, ...]:
+    """Turn a flat list with levels into a tree: a node followed by deeper nodes is their group."""
+    flat: list[tuple[int, dict[str, Any]]] = []
+    previous = 0
+    for i, item in enumerate(items):
+        spot = f"{where} #{i + 1} ({item.get('label', '?')})"
+        src.check_keys(spot, item, _NODE_KEYS, _NODE_OPTIONAL)
+        level = int(item.get("level", 1))
+        if level < 1 or level > previous + 1:
+            raise src.fail(spot, f"level {level} 不连贯：上一项的 level 是 {previous}")
+        if "type" in item:
+            _cell_type(src, spot, item["type"])
+        flat.append((level, dict(item)))
+        previous = level
+
+    def build(start: int, level: int) -> tuple[list[Node], int]:
+        nodes: list[Node] = []
+        i = start
+        while i < len(flat) and flat[i][0] == level:
+            item = flat[i][1]
+            children, i = build(i + 1, level + 1)
+            nodes.append(
+                Node(
+                    label=item["label"],
+                    code=item.get("code"),
+                    level=level,
+                    type=item.get("type"),
+                    unit=item.get("unit"),
+                    scale=item.get("scale"),
+                    children=tuple(children),
+                )
+            )
+        return nodes, i
+
+    roots, _ = build(0, 1)
+    return tuple(roots)
+
+
+def _lines(nodes: Sequence[Node], path: tuple[Node, ...] = ()) -> Iterator[Line]:
+    for node in nodes:
+        here = (*path, node)
+        if node.children:
+            yield from _lines(node.children, here)
+        else:
+            key = ".".join(n.code for n in here if n.code)
+            yield Line(key=key, labels=tuple(n.label for n in here), nodes=here)
+
+
+def _build_cells(src: _Source, tables: Sequence[Table], default_type: CellType) -> dict[str, CellDef]:
+    cells: dict[str, CellDef] = {}
+    for table in tables:
+        for b, block in enumerate(table.blocks):
+            for row in block.row_lines:
+                for col in block.col_lines:
+                    code = cell_code(table.code, row, col)
+                    if code in cells:
+                        raise src.fail(f"表 {table.code}", f"单元格代码 {code!r} 重复 (duplicate cell code)")
+                    kind = col.resolved("type") or row.resolved("type") or default_type
+                    cells[code] = CellDef(
+                        code=code,
+                        table=table.code,
+                        block=b,
+                        row=row,
+                        col=col,
+                        type=kind,
+                        unit=col.resolved("unit") or row.resolved("unit") or DEFAULT_UNIT[kind],
+                        scale=int(col.resolved("scale") or row.resolved("scale") or DEFAULT_SCALE[kind]),
+                    )
+    return cells
+
+
+def _items(table: Table, for_each: Any) -> list[tuple[str, str]]:
+    """(code fragment, printed label) for each item a rule iterates over."""
+    if for_each == "rows":
+        return [(line.key, line.labels[-1]) for b in table.blocks for line in b.row_lines]
+    if for_each == "columns":
+        return [(line.key, line.labels[-1]) for b in table.blocks for line in b.col_lines]
+    labels: dict[str, str] = {}
+    for block in table.blocks:
+        for line in (*block.row_lines, *block.col_lines):
+            prefix: list[str] = []
+            for node in line.nodes:
+                if node.code:
+                    prefix.append(node.code)
+                    labels.setdefault(".".join(prefix), node.label)
+    return [(str(item), labels.get(str(item), str(item))) for item in for_each]
+
+
+def _load_rule(
+    src: _Source, index: int, data: Mapping[str, Any], tables: Sequence[Table], cells: Mapping[str, CellDef]
+) -> Rule:
+    where = f"[[rule]] #{index + 1} ({data.get('id', '?')})"
+    src.check_keys(where, data, _RULE_KEYS, _RULE_OPTIONAL)
+    if data["kind"] not in RULE_KINDS:
+        raise src.fail(where, f"规则类型 {data['kind']!r} 无效{suggest(data['kind'], RULE_KINDS)}")
+    if data["severity"] not in SEVERITIES:
+        raise src.fail(where, f"severity 应为 error 或 warning，而不是 {data['severity']!r}")
+    table = None
+    if "table" in data:
+        table = next((t for t in tables if t.code == data["table"]), None)
+        if table is None:
+            raise src.fail(where, f"表 {data['table']!r} 不存在{suggest(data['table'], [t.code for t in tables])}")
+
+    def code_of(term: str, item: str) -> Term:
+        sign, prev = 1, False
+        if term.startswith("-"):
+            sign, term = -1, term[1:]
+        if term.startswith("prev:"):
+            prev, term = True, term[5:]
+        assert table is not None
+        code = f"{table.code}.{term.replace('{}', item)}".replace("..", ".").rstrip(".")
+        if code not in cells:
+            raise src.fail(where, f"单元格代码 {code!r} 不存在 (unknown cell code){suggest(code, cells)}")
+        return Term(code, sign, prev)
+
+    equations: list[Equation] = []
+    if data["kind"] in ("sum", "balance"):
+        if table is None or "for_each" not in data:
+            raise src.fail(where, "sum 和 balance 规则需要 table 和 for_each")
+        for item, label in _items(table, data["for_each"]):
+            lhs: tuple[Term, ...]
+            if data["kind"] == "sum":
+                lhs = (code_of(data["total"], item),)
+                rhs = tuple(code_of(p, item) for p in data["parts"])
+            else:
+                lhs = tuple(code_of(p, item) for p in data["lhs"])
+                rhs = tuple(code_of(p, item) for p in data["rhs"])
+            equations.append(Equation(data["id"], label, lhs, rhs))
+    rule_cells = tuple(code_of(c, "").code for c in data.get("cells", []))
+    params = {k: data[k] for k in ("unit_kinds", "tiers", "max_by_kind", "jump", "jump_floor") if k in data}
+    return Rule(
+        id=data["id"],
+        severity=data["severity"],
+        kind=data["kind"],
+        message=data["message"],
+        message_en=data.get("message_en", ""),
+        table=table.code if table else None,
+        equations=tuple(equations),
+        cells=rule_cells,
+        params=params,
+    )
+
+
+def _formulas(src: _Source, rules: Sequence[Rule], cells: Mapping[str, CellDef]) -> dict[str, tuple[str, ...]]:
+    """Computed cells: the total of each ``sum`` rule (first rule wins), ordered so parts come first."""
+    defined: dict[str, tuple[str, ...]] = {}
+    for rule in rules:
+        if rule.kind != "sum":
+            continue
+        for eq in rule.equations:
+            total = eq.lhs[0].code
+            if total not in defined:
+                defined[total] = tuple(t.code for t in eq.rhs)
+    ordered: dict[str, tuple[str, ...]] = {}
+    visiting: set[str] = set()
+
+    def visit(code: str) -> None:
+        if code in ordered or code not in defined:
+            return
+        if code in visiting:
+            raise src.fail("rules", f"合计单元格 {code!r} 循环引用自身 (circular total)")
+        visiting.add(code)
+        for part in defined[code]:
+            visit(part)
+        ordered[code] = defined[code]
+
+    for code in cells:
+        visit(code)
+    return ordered
