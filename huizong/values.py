@@ -16,7 +16,11 @@ negative        a negative number where the form does not allow it  None
 too_precise     more decimals than the amount allows                None
 too_large       beyond 1e12                                         None
 error           a formula error (#REF!, #DIV/0!, ...)               None
+formula         a formula typed in an input cell, with a result    its cached result
+formula_uncached  a formula whose result was never calculated       None
 ==============  =================================================  ======================
+
+The two formula statuses are set by the reader, which alone can see formulas.
 """
 
 from __future__ import annotations
@@ -31,9 +35,20 @@ from typing import Any, Literal
 from huizong.forms import CellDef
 
 Status = Literal[
-    "ok", "normalized", "blank", "slash", "invalid", "not_integer", "negative", "too_precise", "too_large", "error"
+    "ok",
+    "normalized",
+    "formula",
+    "blank",
+    "slash",
+    "invalid",
+    "not_integer",
+    "negative",
+    "too_precise",
+    "too_large",
+    "error",
+    "formula_uncached",
 ]
-USABLE: frozenset[str] = frozenset({"ok", "normalized"})
+USABLE: frozenset[str] = frozenset({"ok", "normalized", "formula"})
 LIMIT = Decimal(10) ** 12
 SLASHES = {"/", "／", "-", "—", "－", "–", "——"}
 EXCEL_ERRORS = {

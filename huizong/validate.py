@@ -1,0 +1,305 @@
+"""Validate a batch of readings with pandera: two schemas per form version, one ``validate`` call each.
+
+Both schemas are derived from the form declaration:
+
+- the **cell schema** runs over a long frame (one row per submission and cell) of read statuses: H5 (what is not a
+  usable number), S1 (blank or "/"), and a note for numbers normalised from text;
+- the **rule schema** runs over a wide frame with one column per rule instance: for a linear rule (H1-H4, S3, S4, and
+  a form's own sums) the column holds ``lhs - rhs`` computed exactly in int64 at a common decimal scale, and the check
+  is ``== 0``; for S2, S7 and S9 the column holds what the rule bounds. Rows where a rule does not apply are null.
+
+Failure cases come back as (column, row) pairs and become findings pinned to the cells of the rule instance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from huizong.findings import Finding
+from huizong.forms import Equation, Form, Rule
+from huizong.layout import layout_form
+from huizong.periods import Period
+from huizong.reader import Reading
+from huizong.registry import Unit
+from huizong.values import USABLE
+
+Number = int | Decimal
+OK_CELL = sorted(USABLE | {"blank", "slash"})
+PROBLEMS = {
+    "invalid": "此格应填写数字，不能填写文字或单位（如“12件”“十二”“无”）",
+    "not_integer": "件数应为整数，不能填写小数",
+    "negative": "不能填写负数",
+    "too_precise": "小数位数超过规定",
+    "too_large": "数值超出合理范围（不能达到1万亿）",
+    "error": "单元格中是出错的公式（如 #REF!、#DIV/0!），请填写数字",
+    "formula_uncached": "此格填写的是公式，文件中没有计算结果，请直接填写数字",
+}
+EXPECTED = {"count": "大于或等于0的整数", "change": "整数（减少填负数）", "amount": "大于或等于0的数"}
+
+
+@dataclass(frozen=True)
+class Subject:
+    """One reading and what the rules need to know around it."""
+
+    reading: Reading
+    unit: Unit | None = None
+    tier: str = ""
+    previous: Mapping[str, Number] | None = None  # the unit's accepted values for the previous period
+
+
+@dataclass(frozen=True)
+class _Column:
+    """One column of the rule frame: a rule instance, and how to explain a failure in it."""
+
+    rule: Rule
+    equation: Equation | None
+    cells: tuple[str, ...]
+    bound: Number | None = None
+
+
+def validate(subjects: Sequence[Subject]) -> list[list[Finding]]:
+    """Findings for each subject, in order; subjects whose form is unknown get none here."""
+    results: list[list[Finding]] = [[] for _ in subjects]
+    groups: dict[str, list[int]] = {}
+    for i, subject in enumerate(subjects):
+        if subject.reading.form is not None and subject.reading.values:
+            groups.setdefault(subject.reading.form.key, []).append(i)
+    for indices in groups.values():
+        form = subjects[indices[0]].reading.form
+        assert form is not None
+        batch = [subjects[i] for i in indices]
+        found = _cell_findings(form, batch) + _rule_findings(form, batch)
+        for position, finding in found:
+            results[indices[position]].append(finding)
+    return results
+
+
+# ───────────────────────────── cells ─────────────────────────────
+
+
+def cell_schema(form: Form) -> pa.DataFrameSchema:
+    by_kind = {rule.kind: rule for rule in reversed(form.rules)}
+    checks = [pa.Check.isin(OK_CELL, name=by_kind["cell_type"].id if "cell_type" in by_kind else "CELL")]
+    if "blank" in by_kind:
+        checks.append(pa.Check.notin(["blank", "slash"], name=by_kind["blank"].id))
+    checks.append(pa.Check.notin(["normalized", "formula"], name="NORM"))
+    return pa.DataFrameSchema(
+        {
+            "subject": pa.Column(int),
+            "code": pa.Column(str, pa.Check.isin(list(form.cells))),
+            "status": pa.Column(checks=checks),
+        },
+        name=f"{form.key} cells",
+    )
+
+
+def _cell_findings(form: Form, batch: Sequence[Subject]) -> list[tuple[int, Finding]]:
+    rows = [
+        (i, cell.code, cell.status)
+        for i, s in enumerate(batch)
+        for cell in s.reading.values.values()
+        if not cell.typed_over
+    ]
+    frame = pd.DataFrame(rows, columns=["subject", "code", "status"])
+    frame["status"] = frame["status"].astype("category")
+    failures = _failures(cell_schema(form), frame)
+    by_kind = {rule.kind: rule for rule in reversed(form.rules)}
+    layouts = layout_form(form)
+    found = []
+    for index, check_number in failures[["index", "check_number"]].itertuples(index=False):
+        subject, code, status = rows[index]
+        cell = form.cells[code]
+        value = batch[subject].reading.values[code]
+        place = {"sheet": form.table(cell.table).sheet, "cell": layouts[cell.table].cells[code].a1, "seen": value.raw}
+        if check_number == 0:
+            rule = by_kind.get("cell_type")
+            expected = EXPECTED[cell.type] + (
+                f"（单位：{cell.unit}，最多{cell.scale}位小数）" if cell.type == "amount" else ""
+            )
+            finding = Finding(
+                rule.id if rule else "CELL",
+                "error",
+                PROBLEMS[status],
+                expected=expected,
+                message_en=rule.message_en if rule else "",
+                **place,
+            )
+        elif check_number == 1 and "blank" in by_kind:
+            rule = by_kind["blank"]
+            finding = Finding(rule.id, rule.severity, rule.message, expected="0", message_en=rule.message_en, **place)
+        elif status == "formula":
+            message = f"此格填写的是公式，已按其计算结果 {value.value} 读取，请直接填写数字"
+            finding = Finding("NORM", "warning", message, expected=str(value.value), message_en="a formula", **place)
+        else:
+            message = f"“{value.raw}”已按数字 {value.value} 读取，请以后直接填写数字"
+            finding = Finding(
+                "NORM", "warning", message, expected=str(value.value), message_en="read as a number", **place
+            )
+        found.append((subject, finding))
+    return found
+
+
+# ───────────────────────────── rules ─────────────────────────────
+
+
+def _rule_columns(form: Form) -> dict[str, _Column]:
+    columns: dict[str, _Column] = {}
+    for rule in form.rules:
+        for n, eq in enumerate(rule.equations):
+            columns[f"{rule.id}|{n}"] = _Column(rule, eq, tuple(t.code for t in eq.lhs + eq.rhs if not t.prev))
+        if rule.kind in ("expect_zero", "plausible"):
+            for code in rule.cells:
+                columns[f"{rule.id}|{code}"] = _Column(rule, None, (code,))
+        if rule.kind == "plausible":
+            for code in rule.cells:
+                columns[f"{rule.id}|jump|{code}"] = _Column(
+                    rule, None, (code,), bound=Decimal(str(rule.params["jump"]))
+                )
+        if rule.kind == "period_fit":
+            columns[f"{rule.id}|fit"] = _Column(rule, None, ())
+    return columns
+
+
+def rule_schema(form: Form) -> pa.DataFrameSchema:
+    columns = {}
+    for name, column in _rule_columns(form).items():
+        if column.rule.kind == "plausible":
+            check = pa.Check.le(float(column.bound) if column.bound is not None else 0, name=column.rule.id)
+        else:
+            check = pa.Check.equal_to(0, name=column.rule.id)
+        columns[name] = pa.Column(nullable=True, checks=check)
+    return pa.DataFrameSchema(columns, name=f"{form.key} rules")
+
+
+def _scale(form: Form) -> int:
+    return int(10 ** max(cell.scale for cell in form.cells.values()))
+
+
+def _matrix(form: Form, values: Sequence[Mapping[str, Number] | None], scale: int) -> np.ndarray:
+    """Values as exact int64 at a common decimal scale; a missing row is all zero."""
+    codes = list(form.cells)
+    matrix = np.zeros((len(values), len(codes)), dtype=np.int64)
+    for i, row in enumerate(values):
+        if row:
+            matrix[i] = [int(row.get(code, 0) * scale) for code in codes]
+    return matrix
+
+
+def rule_frame(form: Form, batch: Sequence[Subject]) -> pd.DataFrame:
+    scale = _scale(form)
+    index = {code: i for i, code in enumerate(form.cells)}
+    current = _matrix(form, [s.reading.numbers() for s in batch], scale)
+    previous = _matrix(form, [s.previous for s in batch], scale)
+    has_previous = np.array([s.previous is not None for s in batch])
+    known = [set(s.previous or ()) for s in batch]
+    data: dict[str, pd.Series] = {}
+    for name, column in _rule_columns(form).items():
+        rule = column.rule
+        if column.equation is not None:
+            diff = np.zeros(len(batch), dtype=np.int64)
+            for sign, terms in ((1, column.equation.lhs), (-1, column.equation.rhs)):
+                for term in terms:
+                    source = previous if term.prev else current
+                    diff += sign * term.sign * source[:, index[term.code]]
+            series = pd.Series(diff, dtype="Int64")
+            if column.equation.cross_period:  # only where last year's report has every cell the rule needs
+                needed = {t.code for t in column.equation.lhs + column.equation.rhs if t.prev}
+                series[[not needed <= have for have in known]] = pd.NA
+        elif rule.kind == "expect_zero":
+            series = pd.Series(current[:, index[column.cells[0]]], dtype="Int64")
+            series[[not _applies(rule, s) for s in batch]] = pd.NA
+        elif rule.kind == "plausible" and column.bound is None:
+            series = _over_maximum(rule, batch, current[:, index[column.cells[0]]] // scale)
+        elif rule.kind == "plausible":
+            series = _jump(
+                rule,
+                current[:, index[column.cells[0]]] // scale,
+                previous[:, index[column.cells[0]]] // scale,
+                has_previous,
+            )
+        else:
+            series = pd.Series([0 if form.fits(_period(s)) else 1 for s in batch], dtype="Int64")
+        data[name] = series
+    return pd.DataFrame(data)
+
+
+def _period(subject: Subject) -> Period:
+    return Period.parse(subject.reading.meta["period"])
+
+
+def _applies(rule: Rule, subject: Subject) -> bool:
+    kind = subject.unit.kind if subject.unit else subject.reading.meta.get("unit_kind", "")
+    return kind in rule.params.get("unit_kinds", []) or subject.tier in rule.params.get("tiers", [])
+
+
+def _over_maximum(rule: Rule, batch: Sequence[Subject], values: np.ndarray) -> pd.Series:
+    """How far a value is above the maximum for the unit's kind (<= 0 passes); null where no maximum applies."""
+    limits = rule.params.get("max_by_kind", {})
+    result = []
+    for subject, value in zip(batch, values, strict=True):
+        kind = subject.unit.kind if subject.unit else subject.reading.meta.get("unit_kind", "")
+        result.append(int(value) - int(limits[kind]) if kind in limits else pd.NA)
+    return pd.Series(result, dtype="Int64")
+
+
+def _jump(rule: Rule, now: np.ndarray, before: np.ndarray, has_previous: np.ndarray) -> pd.Series:
+    """The year-over-year factor where either year reaches ``jump_floor``; null otherwise."""
+    floor = int(rule.params.get("jump_floor", 0))
+    high, low = np.maximum(now, before), np.minimum(now, before)
+    factor = high / np.maximum(low, 1)
+    series = pd.Series(factor, dtype="Float64")
+    series[(high < floor) | ~has_previous] = pd.NA
+    return series
+
+
+def _rule_findings(form: Form, batch: Sequence[Subject]) -> list[tuple[int, Finding]]:
+    columns = _rule_columns(form)
+    frame = rule_frame(form, batch)
+    failures = _failures(rule_schema(form), frame).drop_duplicates(["column", "index"])
+    scale = _scale(form)
+    found = []
+    for name, index in failures[["column", "index"]].itertuples(index=False):
+        found.append((index, _explain(form, columns[name], batch[index], frame.at[index, name], scale)))
+    return found
+
+
+def _explain(form: Form, column: _Column, subject: Subject, failed: object, scale: int) -> Finding:
+    rule = column.rule
+    layouts = layout_form(form)
+    addresses = [layouts[form.cells[c].table].cells[c].a1 for c in column.cells]
+    sheet = form.table(form.cells[column.cells[0]].table).sheet if column.cells else ""
+    numbers = subject.reading.numbers()
+    seen, expected = "", ""
+    if column.equation is not None:
+        values = {**numbers, **{f"prev:{k}": v for k, v in (subject.previous or {}).items()}}
+        left = sum((t.sign * values.get(("prev:" if t.prev else "") + t.code, 0) for t in column.equation.lhs), start=0)
+        right = sum(
+            (t.sign * values.get(("prev:" if t.prev else "") + t.code, 0) for t in column.equation.rhs), start=0
+        )
+        seen, expected = f"{column.equation.item_label}：{left}", str(right)
+        if rule.kind == "sum":
+            addresses = addresses[:1]
+    elif rule.kind == "expect_zero":
+        seen, expected = str(numbers.get(column.cells[0], 0)), "0"
+    elif rule.kind == "plausible":
+        seen = str(numbers.get(column.cells[0], 0))
+        if column.bound is not None and subject.previous is not None:
+            seen += f"（上年 {subject.previous.get(column.cells[0], 0)}）"
+    elif rule.kind == "period_fit":
+        seen, expected = f"{form.basis}，{_period(subject).label}", f"适用年度 {form.years[0]}–{form.years[1]}"
+    return Finding(rule.id, rule.severity, rule.message, sheet, ",".join(addresses), seen, expected, rule.message_en)
+
+
+def _failures(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pd.DataFrame:
+    try:
+        schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        cases: pd.DataFrame = errors.failure_cases
+        return cases[cases["index"].notna()].astype({"index": int})
+    return pd.DataFrame(columns=["column", "index", "check_number"])
