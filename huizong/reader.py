@@ -9,7 +9,7 @@ kept as typed, so the identities check it like any other figure; a total that wa
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path, PurePosixPath
@@ -19,7 +19,8 @@ from xml.etree import ElementTree
 from python_calamine import CalamineWorkbook
 
 from huizong.catalog import FormCatalog
-from huizong.errors import FormError
+from huizong.errors import FormError, UsageError
+from huizong.files import inspect
 from huizong.findings import Finding
 from huizong.forms import Form
 from huizong.layout import layout_form
@@ -61,6 +62,10 @@ class Reading:
 
 def read_workbook(path: Path, catalog: FormCatalog, registry: Registry | None = None) -> Reading:
     reading = Reading(path)
+    problem = inspect(path)
+    if problem is not None:
+        reading.findings.append(problem)
+        return reading
     try:
         book = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises several types for damaged files; all mean "cannot open"
@@ -137,16 +142,10 @@ def _read_meta(book: CalamineWorkbook, reading: Reading, catalog: FormCatalog, r
             _address("template_hash"),
         )
     try:
-        period = Period.parse(meta["period"])
-    except Exception:
+        Period.parse(meta["period"])
+    except UsageError:
         return _meta_finding(
             reading, f"模板中的报告期 {meta['period']!r} 无法识别", "bad period in _meta", _address("period")
-        )
-    if not form.fits(period):
-        reading.findings.append(
-            Finding(
-                "META", "warning", f"表式 {form.basis} 不适用于报告期 {period.label}", message_en="form/period mismatch"
-            )
         )
     if registry is not None and meta["unit_code"] not in registry.units:
         return _meta_finding(
@@ -170,8 +169,7 @@ def _text(content: Any) -> str:
 
 def _read_values(book: CalamineWorkbook, reading: Reading, form: Form) -> None:
     layouts = layout_form(form)
-    sheets = [t.sheet for t in form.tables]
-    formulas = formula_cells(reading.path, sheets)
+    scans = scan_sheets(reading.path, [t.sheet for t in form.tables])
     parsed: dict[str, Parsed] = {}
     for table in form.tables:
         if table.sheet not in book.sheet_names:
@@ -179,11 +177,14 @@ def _read_values(book: CalamineWorkbook, reading: Reading, form: Form) -> None:
                 Finding("META", "error", f"缺少工作表“{table.sheet}”", sheet=table.sheet, message_en="sheet missing")
             )
             continue
-        grid = book.get_sheet_by_name(table.sheet).to_python(skip_empty_area=False)
-        for code, span in layouts[table.code].cells.items():
+        layout = layouts[table.code]
+        grid = book.get_sheet_by_name(table.sheet).to_python(skip_empty_area=False, nrows=layout.end_row)
+        errors = scans[table.sheet].errors if table.sheet in scans else {}
+        for code, span in layout.cells.items():
             row = grid[span.row] if span.row < len(grid) else []
-            parsed[code] = parse(row[span.col] if span.col < len(row) else None, form.cells[code])
-    _resolve(reading, form, parsed, formulas)
+            content = errors.get(span.a1) or (row[span.col] if span.col < len(row) else None)
+            parsed[code] = parse(content, form.cells[code])
+    _resolve(reading, form, parsed, {name: scan.formulas for name, scan in scans.items()})
 
 
 def _resolve(reading: Reading, form: Form, parsed: Mapping[str, Parsed], formulas: Mapping[str, set[str]]) -> None:
@@ -193,6 +194,9 @@ def _resolve(reading: Reading, form: Form, parsed: Mapping[str, Parsed], formula
     for code in form.inputs:
         if code in parsed:
             p = parsed[code]
+            cell = form.cells[code]
+            if layouts[cell.table].cells[code].a1 in formulas.get(form.table(cell.table).sheet, set()):
+                p = _input_formula(p)
             values[code] = CellValue(code, p.raw, p.value, p.status)
             numbers[code] = p.value if p.value is not None else 0
     for code, parts in form.formulas.items():
@@ -237,59 +241,29 @@ def _resolve(reading: Reading, form: Form, parsed: Mapping[str, Parsed], formula
                 )
             )
     reading.values = {code: values[code] for code in form.cells if code in values}
-    reading.findings += cell_findings(form, reading.values.values())
 
 
-PROBLEMS = {
-    "invalid": "此格应填写数字，不能填写文字或单位（如“12件”“十二”“无”）",
-    "not_integer": "件数应为整数，不能填写小数",
-    "negative": "不能填写负数",
-    "too_precise": "小数位数超过规定",
-    "too_large": "数值超出合理范围（不能达到1万亿）",
-    "error": "单元格中是出错的公式（如 #REF!、#DIV/0!），请填写数字",
-}
-EXPECTED = {"count": "大于或等于0的整数", "change": "整数（减少填负数）", "amount": "大于或等于0的数"}
+def _input_formula(parsed: Parsed) -> Parsed:
+    """A formula typed into an input cell: its cached result is read like a typed number (with a note), and
+    without a cached result (saved by a tool that does not calculate) there is nothing to read."""
+    if parsed.status in USABLE:
+        return Parsed(parsed.raw, parsed.value, "formula")
+    if parsed.status == "blank":
+        return Parsed(parsed.raw, None, "formula_uncached")
+    return parsed
 
 
-def cell_findings(form: Form, cells: Iterable[CellValue]) -> list[Finding]:
-    """Findings for cells whose content is not a usable number (H5) or is blank or "/" (S1)."""
-    by_kind = {rule.kind: rule for rule in reversed(form.rules)}
-    layouts = layout_form(form)
-    findings = []
-    for value in cells:
-        if value.status in USABLE or value.typed_over:
-            continue
-        cell = form.cells[value.code]
-        sheet, address = form.table(cell.table).sheet, layouts[cell.table].cells[value.code].a1
-        if value.status in ("blank", "slash"):
-            rule = by_kind.get("blank")
-            if rule:
-                findings.append(
-                    Finding(rule.id, rule.severity, rule.message, sheet, address, value.raw, "0", rule.message_en)
-                )
-            continue
-        rule = by_kind.get("cell_type")
-        expected = EXPECTED[cell.type] + (
-            f"（单位：{cell.unit}，最多{cell.scale}位小数）" if cell.type == "amount" else ""
-        )
-        findings.append(
-            Finding(
-                rule.id if rule else "CELL",
-                "error",
-                PROBLEMS[value.status],
-                sheet,
-                address,
-                value.raw,
-                expected,
-                rule.message_en if rule else "",
-            )
-        )
-    return findings
+@dataclass
+class SheetScan:
+    """What calamine does not tell: which cells hold a formula, and which hold an error value (#REF!, ...)."""
+
+    formulas: set[str] = field(default_factory=set)
+    errors: dict[str, str] = field(default_factory=dict)
 
 
-def formula_cells(path: Path, sheets: Sequence[str]) -> dict[str, set[str]]:
-    """For each named sheet, the addresses of cells that hold a formula (calamine cannot tell)."""
-    found: dict[str, set[str]] = {}
+def scan_sheets(path: Path, sheets: Sequence[str]) -> dict[str, SheetScan]:
+    """Scan the XML of the named sheets once (bounded in size; ``files.inspect`` bounded the zip)."""
+    found: dict[str, SheetScan] = {}
     try:
         with zipfile.ZipFile(path) as archive:
             targets = _sheet_targets(archive)
@@ -297,14 +271,17 @@ def formula_cells(path: Path, sheets: Sequence[str]) -> dict[str, set[str]]:
                 target = targets.get(name)
                 if target is None or archive.getinfo(target).file_size > MAX_SHEET_XML:
                     continue
-                cells: set[str] = set()
+                scan = found[name] = SheetScan()
                 with archive.open(target) as stream:
                     for _, element in ElementTree.iterparse(stream):
                         if element.tag == f"{_NS}c":
+                            address = element.get("r", "")
                             if element.find(f"{_NS}f") is not None:
-                                cells.add(element.get("r", ""))
+                                scan.formulas.add(address)
+                            if element.get("t") == "e":
+                                value = element.find(f"{_NS}v")
+                                scan.errors[address] = value.text or "#VALUE!" if value is not None else "#VALUE!"
                             element.clear()
-                found[name] = cells
     except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError):
         return found
     return found

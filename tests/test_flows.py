@@ -21,7 +21,6 @@ def test_the_distribute_flow_writes_a_readable_template_per_expected_unit(
     codes = set()
     for path in paths:
         reading = read_workbook(Path(path), home.catalog, home.registry)
-        assert reading.ok and reading.meta["form_id"] == "annual_report"
-        assert {f.rule for f in reading.findings} == {"S1"}  # a blank template: every input is still empty
+        assert reading.findings == [] and reading.meta["form_id"] == "annual_report"
         codes.add(reading.meta["unit_code"])
     assert codes == {u.code for u in home.registry.below("990171")}
