@@ -73,6 +73,22 @@ class Home:
     def out(self) -> Path:
         return self.root / "out"
 
+    @property
+    def inbox(self) -> Path:
+        return self.root / "inbox"
+
+    @property
+    def processed(self) -> Path:
+        return self.inbox / "processed"
+
+    @property
+    def archive(self) -> Path:
+        return self.root / "archive"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.root / "warehouse.duckdb"
+
     @cached_property
     def settings(self) -> Settings:
         return Settings.load(self.root / "huizong.toml")

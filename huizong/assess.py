@@ -1,0 +1,157 @@
+"""Judge a batch of readings: where each belongs (unit, cycle), the rules of its form, and the verdict.
+
+Used by ``huizong check`` (nothing stored) and by intake (everything stored). A reading that could not be identified
+keeps the findings its reader gave; one that was identified is placed in its cycle (the cycle its parent unit runs
+for the period) and validated with the rest of the batch in one pandera call per schema.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from huizong.config import Home
+from huizong.cycles import Cycle, plan_cycle
+from huizong.errors import HuizongError
+from huizong.findings import Finding
+from huizong.periods import Period
+from huizong.reader import Reading
+from huizong.registry import Unit
+from huizong.validate import Subject, validate
+
+Values = Mapping[str, int | Decimal]
+
+
+@dataclass
+class Verdict:
+    reading: Reading
+    unit: Unit | None = None
+    cycle: Cycle | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> bool:
+        return not any(f.severity == "error" for f in self.findings)
+
+    @property
+    def status(self) -> str:
+        return "accepted" if self.accepted else "rejected"
+
+    @property
+    def deadline(self) -> dt.date | None:
+        return self.cycle.deadline_for(self.unit) if self.cycle and self.unit else None
+
+    def counts(self) -> tuple[int, int]:
+        errors = sum(f.severity == "error" for f in self.findings)
+        return errors, len(self.findings) - errors
+
+
+def assess(
+    home: Home,
+    readings: Sequence[Reading],
+    previous: Mapping[tuple[str, str], Values] | None = None,
+    expect_period: Period | None = None,
+) -> list[Verdict]:
+    """Verdicts in order. ``previous`` maps (unit code, period) to that unit's accepted values of that period."""
+    verdicts = [_place(home, reading, expect_period) for reading in readings]
+    subjects = []
+    for verdict in verdicts:
+        meta = verdict.reading.meta
+        last = None
+        if verdict.unit is not None and "period" in meta and previous is not None:
+            last = previous.get((verdict.unit.code, str(Period.parse(meta["period"]).previous)))
+        tier = home.registry.tier(verdict.unit.code) if verdict.unit else ""
+        subjects.append(Subject(verdict.reading, verdict.unit, tier, last))
+    for verdict, found in zip(verdicts, validate(subjects), strict=True):
+        verdict.findings = [*verdict.reading.findings, *verdict.findings, *found]
+    return verdicts
+
+
+def _place(home: Home, reading: Reading, expect_period: Period | None) -> Verdict:
+    verdict = Verdict(reading)
+    if reading.form is None:
+        return verdict
+    meta = reading.meta
+    unit = home.registry.units.get(meta["unit_code"])
+    verdict.unit = unit
+    period = Period.parse(meta["period"])
+    if expect_period is not None and period != expect_period:
+        verdict.findings.append(
+            Finding(
+                "PERIOD",
+                "error",
+                f"报告期不符：本次收取{expect_period.label}的报表，此文件是{period.label}的模板，请使用本期模板填报",
+                "_meta",
+                "B9",
+                str(period),
+                str(expect_period),
+                "the file is for another period",
+            )
+        )
+    if unit is None:
+        return verdict
+    if unit.name != meta.get("unit_name"):
+        verdict.findings.append(
+            Finding(
+                "UNIT",
+                "warning",
+                f"模板中的单位名称“{meta.get('unit_name')}”与名录中的“{unit.name}”不同，已按单位代码 {unit.code} 处理",
+                "_meta",
+                "B7",
+                meta.get("unit_name", ""),
+                unit.name,
+                "unit renamed since the template was made",
+            )
+        )
+    if not unit.active_in(period):
+        verdict.findings.append(
+            Finding(
+                "UNIT",
+                "error",
+                f"单位 {unit.code}（{unit.name}）在{period.label}不存在（已撤并或尚未设立），不应报送此表",
+                "_meta",
+                "B6",
+                unit.code,
+                "",
+                "the unit did not exist in that period",
+            )
+        )
+        return verdict
+    _find_cycle(home, verdict, unit, period)
+    return verdict
+
+
+def _find_cycle(home: Home, verdict: Verdict, unit: Unit, period: Period) -> None:
+    form = verdict.reading.form
+    assert form is not None
+    if unit.parent is None:
+        return
+    try:
+        cycle = plan_cycle(home.registry, home.catalog, home.cycle_specs, unit.parent, period, form.key)
+    except HuizongError:
+        return
+    verdict.cycle = cycle
+    if unit not in cycle.expected:
+        verdict.findings.append(
+            Finding(
+                "UNIT",
+                "error",
+                f"单位 {unit.code}（{unit.name}）不在{cycle.owner.name}本期的应报单位中",
+                "_meta",
+                "B6",
+                unit.code,
+                "",
+                "the unit is not expected in this cycle",
+            )
+        )
+    if not cycle.declared:
+        verdict.findings.append(
+            Finding(
+                "CYCLE",
+                "warning",
+                f"{cycle.owner.name}尚未开放{period.label}的填报周期，已按默认设置校验",
+                message_en="no open cycle for this period; checked with defaults",
+            )
+        )

@@ -1,0 +1,271 @@
+"""Intake: take files in, archive them by content hash before anything else, read, judge, record.
+
+The steps are plain functions over a batch; the CLI runs them in a row (``run_intake``) and the Prefect flow
+``flows/intake.py`` runs the same steps as tasks. A file's content hash identifies it: the same file twice is
+recorded as a second arrival and judged once. A later accepted file for the same unit, form and period supersedes the
+earlier one as a whole (``sql/intake/supersede.sql``); a rejected file never replaces an accepted one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from huizong.assess import Values, Verdict, assess
+from huizong.config import Home
+from huizong.periods import Period
+from huizong.reader import read_workbook
+from huizong.warehouse import open_warehouse
+
+SKIPPED_PREFIXES = ("~$", ".")  # Excel's lock files and hidden files are not reports
+
+
+@dataclass(frozen=True)
+class Arrival:
+    source: Path
+    sha256: str
+    archived: Path
+    size: int
+    received_at: dt.datetime
+    taken_at: dt.datetime
+
+
+@dataclass
+class Outcome:
+    arrival: Arrival
+    verdict: Verdict | None = None  # None: the same content had arrived before
+    earlier_status: str = ""  # a duplicate of an earlier run's file: that file's status
+    same_as: Path | None = None  # a duplicate within this batch: the file judged in its place
+
+    @property
+    def status(self) -> str:
+        return self.verdict.status if self.verdict else "duplicate"
+
+
+def collect(home: Home, paths: Sequence[Path]) -> list[Path]:
+    """The files to take: those given, or everything in the inbox (not its ``processed`` folder)."""
+    roots = list(paths) or [home.inbox]
+    files: list[Path] = []
+    for root in roots:
+        if root.is_dir():
+            candidates = sorted(p for p in root.rglob("*") if p.is_file() and home.processed not in p.parents)
+        else:
+            candidates = [root]
+        files += [p for p in candidates if not p.name.startswith(SKIPPED_PREFIXES)]
+    return files
+
+
+def archive_files(home: Home, files: Iterable[Path]) -> list[Arrival]:
+    """Copy each file into ``<home>/archive/<2 hex>/<sha256><suffix>`` (once per content) and describe its arrival."""
+    taken_at = dt.datetime.now().replace(microsecond=0)
+    arrivals = []
+    for path in files:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        target = home.archive / digest[:2] / f"{digest}{path.suffix.lower()}"
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial = target.with_name(f".{target.name}.{uuid.uuid4().hex}")
+            shutil.copyfile(path, partial)
+            os.replace(partial, target)
+        stat = path.stat()
+        received = min(dt.datetime.fromtimestamp(stat.st_mtime).replace(microsecond=0), taken_at)
+        arrivals.append(Arrival(path, digest, target, stat.st_size, received, taken_at))
+    return arrivals
+
+
+def judge(home: Home, arrivals: Sequence[Arrival], period: Period | None = None) -> list[Outcome]:
+    """Read and judge the contents not seen before; the rest are duplicates."""
+    hashes = pa.table({"sha256": [a.sha256 for a in arrivals]})
+    with open_warehouse(home.warehouse) as wh:
+        known = {sha: status for sha, status, *_ in wh.rows("intake/known_files", incoming=hashes)}
+    outcomes, fresh, first = [], [], dict[str, Path]()
+    for arrival in arrivals:
+        outcome = Outcome(arrival, earlier_status=known.get(arrival.sha256, ""))
+        if arrival.sha256 in first:
+            outcome.same_as = first[arrival.sha256]
+        elif arrival.sha256 not in known:
+            first[arrival.sha256] = arrival.source
+            fresh.append(outcome)
+        outcomes.append(outcome)
+    readings = [read_workbook(o.arrival.archived, home.catalog, home.registry) for o in fresh]
+    previous = previous_values(home, [(r.meta.get("unit_code", ""), r.meta.get("period", "")) for r in readings])
+    for outcome, verdict in zip(fresh, assess(home, readings, previous, period), strict=True):
+        outcome.verdict = verdict
+    return outcomes
+
+
+def previous_values(
+    home: Home, wanted: Iterable[tuple[str, str]], read_only: bool = False
+) -> dict[tuple[str, str], Values]:
+    """Accepted values of the period before, per (unit, that period), for the cross-year rules.
+
+    ``read_only`` (for ``huizong check``) reads without taking the write lock and gives up quietly while a run holds it.
+    """
+    by_period: dict[str, set[str]] = {}
+    for unit, period in wanted:
+        if unit and period:
+            by_period.setdefault(str(Period.parse(period).previous), set()).add(unit)
+    found: dict[tuple[str, str], dict[str, int | Decimal]] = {}
+    if not by_period or not home.warehouse.exists():
+        return {}
+    try:
+        with open_warehouse(home.warehouse, read_only=read_only) as wh:
+            for period, units in by_period.items():
+                rows = wh.rows(
+                    "intake/previous_values", {"period": period}, incoming_units=pa.table({"unit_code": list(units)})
+                )
+                for unit, code, number, amount in rows:
+                    found.setdefault((unit, period), {})[code] = amount if amount is not None else number
+    except duckdb.IOException:
+        if not read_only:
+            raise
+    return dict(found)
+
+
+def record(home: Home, run_id: str, outcomes: Sequence[Outcome]) -> None:
+    """Write the batch in one transaction and let later accepted files supersede earlier ones."""
+    judged = [o for o in outcomes if o.verdict is not None]
+    with open_warehouse(home.warehouse) as wh:
+        wh.run("intake/insert_receipts", incoming_receipts=_receipts(run_id, outcomes))
+        wh.run("intake/insert_submissions", incoming_submissions=_submissions(run_id, judged))
+        wh.run("intake/insert_cell_values", incoming_values=_values(judged))
+        wh.run("intake/insert_findings", incoming_findings=_findings(judged))
+        wh.run("intake/supersede")
+        counts = {s: sum(o.status == s for o in outcomes) for s in ("accepted", "rejected", "duplicate")}
+        started = outcomes[0].arrival.taken_at if outcomes else dt.datetime.now()
+        wh.run("intake/insert_run", {"run_id": run_id, "started_at": started, "files": len(outcomes), **counts})
+
+
+def tidy_inbox(home: Home, arrivals: Sequence[Arrival]) -> None:
+    """Move what came through the inbox to ``inbox/processed/<date>/`` (the archive holds every content)."""
+    folder = home.processed / dt.date.today().isoformat()
+    for arrival in arrivals:
+        if home.inbox in arrival.source.parents and arrival.source.exists():
+            folder.mkdir(parents=True, exist_ok=True)
+            target = folder / arrival.source.name
+            if target.exists():
+                target = folder / f"{arrival.sha256[:8]}_{arrival.source.name}"
+            shutil.move(arrival.source, target)
+
+
+def run_intake(
+    home: Home,
+    paths: Sequence[Path] = (),
+    period: Period | None = None,
+    on_outcome: Callable[[Outcome], None] | None = None,
+) -> list[Outcome]:
+    """The whole intake, as the CLI runs it (the flow runs the same steps as tasks)."""
+    run_id = new_run_id()
+    arrivals = archive_files(home, collect(home, paths))
+    outcomes = judge(home, arrivals, period)
+    record(home, run_id, outcomes)
+    tidy_inbox(home, arrivals)
+    for outcome in outcomes:
+        if on_outcome:
+            on_outcome(outcome)
+    return outcomes
+
+
+def new_run_id() -> str:
+    return f"intake-{dt.datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
+
+
+# ───────────────────────────── Arrow batches ─────────────────────────────
+
+
+def _receipts(run_id: str, outcomes: Sequence[Outcome]) -> pa.Table:
+    a = [o.arrival for o in outcomes]
+    return pa.table(
+        {
+            "run_id": [run_id] * len(a),
+            "sha256": [x.sha256 for x in a],
+            "file_name": [x.source.name for x in a],
+            "source_path": [str(x.source) for x in a],
+            "size_bytes": pa.array([x.size for x in a], pa.int64()),
+            "received_at": pa.array([x.received_at for x in a], pa.timestamp("us")),
+            "taken_at": pa.array([x.taken_at for x in a], pa.timestamp("us")),
+            "duplicate": [o.verdict is None for o in outcomes],
+        }
+    )
+
+
+def _submissions(run_id: str, judged: Sequence[Outcome]) -> pa.Table:
+    rows = []
+    for o in judged:
+        assert o.verdict is not None
+        meta, deadline = o.verdict.reading.meta, o.verdict.deadline
+        errors, warnings = o.verdict.counts()
+        rows.append(
+            {
+                "sha256": o.arrival.sha256,
+                "archive_path": str(o.arrival.archived),
+                "file_name": o.arrival.source.name,
+                "received_at": o.arrival.received_at,
+                "unit_code": meta.get("unit_code"),
+                "unit_name": meta.get("unit_name"),
+                "form_id": meta.get("form_id"),
+                "form_version": meta.get("form_version"),
+                "period": meta.get("period"),
+                "scope": meta.get("scope"),
+                "cycle_id": o.verdict.cycle.id if o.verdict.cycle else None,
+                "deadline": deadline,
+                "late": o.arrival.received_at.date() > deadline if deadline else None,
+                "status": o.verdict.status,
+                "errors": errors,
+                "warnings": warnings,
+                "run_id": run_id,
+            }
+        )
+    schema = pa.schema([("received_at", pa.timestamp("us")), ("deadline", pa.date32()), ("late", pa.bool_())])
+    return _table(rows, schema, ["sha256"])
+
+
+def _values(judged: Sequence[Outcome]) -> pa.Table:
+    rows = []
+    for o in judged:
+        assert o.verdict is not None
+        form = o.verdict.reading.form
+        for value in o.verdict.reading.values.values():
+            is_amount = form is not None and form.cells[value.code].type == "amount"
+            rows.append(
+                {
+                    "sha256": o.arrival.sha256,
+                    "code": value.code,
+                    "raw": value.raw,
+                    "status": value.status,
+                    "number": None if is_amount else value.value,
+                    "amount": value.value if is_amount else None,
+                    "typed_over": value.typed_over,
+                }
+            )
+    schema = pa.schema([("number", pa.int64()), ("amount", pa.decimal128(22, 4))])
+    return _table(rows, schema, ["sha256", "code"])
+
+
+def _findings(judged: Sequence[Outcome]) -> pa.Table:
+    rows = [
+        {"sha256": o.arrival.sha256, **f.as_dict()} for o in judged if o.verdict is not None for f in o.verdict.findings
+    ]
+    return _table(rows, pa.schema([]), ["sha256", "rule"])
+
+
+def _table(rows: Sequence[Mapping[str, object]], typed: pa.Schema, keys: list[str]) -> pa.Table:
+    """An Arrow table from rows, with the types that inference cannot guess (and columns even when empty)."""
+    if not rows:
+        return pa.table({key: pa.array([], pa.string()) for key in keys})
+    columns = {name: [row[name] for row in rows] for name in rows[0]}
+    arrays = {
+        name: pa.array(values, typed.field(name).type) if name in typed.names else pa.array(values)
+        for name, values in columns.items()
+    }
+    return pa.table(arrays)

@@ -1,0 +1,70 @@
+"""The DuckDB working file: opened by a run, written in one transaction, closed at the end of the run.
+
+SQL lives in ``sql/`` (one statement a file, named after what it creates or does); this module only runs it. Batches
+come in as Arrow tables registered under the names the statements read (``incoming_*``), never row by row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+SQL = Path(__file__).resolve().parent.parent / "sql"
+TABLES = ("runs", "receipts", "submissions", "cell_values", "findings")
+
+
+@cache
+def statement(name: str) -> str:
+    """The text of ``sql/<name>.sql``."""
+    return (SQL / f"{name}.sql").read_text(encoding="utf-8")
+
+
+class Warehouse:
+    def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
+        self.con = connection
+
+    def run(self, name: str, params: Mapping[str, Any] | None = None, **inputs: pa.Table) -> None:
+        """Execute ``sql/<name>.sql`` with named parameters and Arrow inputs registered under their names."""
+        self._execute(name, params, inputs, fetch=False)
+
+    def rows(self, name: str, params: Mapping[str, Any] | None = None, **inputs: pa.Table) -> list[tuple[Any, ...]]:
+        """Like ``run``, returning the rows of a query."""
+        return self._execute(name, params, inputs, fetch=True)
+
+    def _execute(
+        self, name: str, params: Mapping[str, Any] | None, inputs: Mapping[str, pa.Table], fetch: bool
+    ) -> list[tuple[Any, ...]]:
+        for table, data in inputs.items():
+            self.con.register(table, data)
+        try:
+            result = self.con.execute(statement(name), dict(params) if params else None)
+            return result.fetchall() if fetch else []
+        finally:
+            for table in inputs:
+                self.con.unregister(table)
+
+
+@contextmanager
+def open_warehouse(path: Path, read_only: bool = False) -> Iterator[Warehouse]:
+    """Open the working file; a writer gets the tables created and one transaction, committed on success."""
+    if read_only:
+        with duckdb.connect(str(path), read_only=True) as con:
+            yield Warehouse(con)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(path)) as con:
+        for table in TABLES:
+            con.execute(statement(f"tables/{table}"))
+        con.execute("BEGIN TRANSACTION")
+        try:
+            yield Warehouse(con)
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")

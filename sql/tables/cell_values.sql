@@ -1,0 +1,12 @@
+-- cell_values: every numeric cell of every identified submission, as read.
+-- Grain: (sha256, code). number holds counts and signed changes, amount holds decimal amounts; raw is the text as read.
+CREATE TABLE IF NOT EXISTS cell_values (
+    sha256      VARCHAR NOT NULL,
+    code        VARCHAR NOT NULL,
+    raw         VARCHAR NOT NULL,
+    status      VARCHAR NOT NULL,          -- see huizong/values.py
+    number      BIGINT,
+    amount      DECIMAL(22, 4),
+    typed_over  BOOLEAN NOT NULL,          -- a total whose formula the unit replaced by a number
+    PRIMARY KEY (sha256, code)
+);

@@ -1,0 +1,141 @@
+"""Intake: archive first, judge once per content, record in DuckDB, supersede whole submissions."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from huizong.config import Home
+from huizong.intake import run_intake
+from huizong.periods import Period
+from huizong.template import write_template
+from tests.conftest import make_home
+
+
+@pytest.fixture()
+def home(tmp_path: Path) -> Home:
+    where = make_home(tmp_path / "var")
+    where.inbox.mkdir(parents=True)
+    return where
+
+
+def fill(home: Home, code: str, name: str, period: int = 2025, **changes: int | Decimal | str) -> Path:
+    form = home.catalog.choose(Period(period))
+    values = (
+        {c: 0 for c in form.inputs}
+        | {"t3.new_received.natural_person": 3, "t3.granted.natural_person": 2, "t3.carried_forward.natural_person": 1}
+        | changes
+    )
+    return write_template(home.inbox / name, form, home.registry.get(code), Period(period), values=values)
+
+
+def query(home: Home, sql: str) -> list[tuple]:
+    with duckdb.connect(str(home.warehouse), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_every_file_is_archived_by_hash_before_it_is_read(home: Home) -> None:
+    fill(home, "990121101", "a.xlsx")
+    (home.inbox / "note.txt").write_text("这不是报表", encoding="utf-8")
+    originals = {p.name: p.read_bytes() for p in home.inbox.iterdir()}
+    outcomes = run_intake(home)
+    assert [o.status for o in outcomes] == ["accepted", "rejected"]
+    for outcome in outcomes:
+        archived = outcome.arrival.archived
+        assert archived.read_bytes() == originals[outcome.arrival.source.name]
+        assert archived.parent.parent == home.archive and archived.name.startswith(outcome.arrival.sha256)
+    assert sorted(p.name for p in home.inbox.iterdir()) == ["processed"]
+    assert query(home, "SELECT count(*) FROM receipts")[0][0] == 2
+
+
+def test_the_same_file_twice_is_one_submission(home: Home) -> None:
+    path = fill(home, "990121101", "a.xlsx")
+    shutil.copy(path, home.inbox / "b-copy.xlsx")
+    first = run_intake(home)
+    assert [o.status for o in first] == ["accepted", "duplicate"] and first[1].same_as == path
+    shutil.copy(home.processed.glob("*/a.xlsx").__next__(), home.inbox / "a-third-time.xlsx")
+    second = run_intake(home)
+    assert [(o.status, o.earlier_status) for o in second] == [("duplicate", "accepted")]
+    assert query(home, "SELECT count(*) FROM submissions")[0][0] == 1
+    assert query(home, "SELECT count(*), count(*) FILTER (duplicate) FROM receipts")[0] == (3, 2)
+
+
+def test_a_later_accepted_file_supersedes_and_a_rejected_one_does_not(home: Home) -> None:
+    first = fill(home, "990121101", "v1.xlsx")
+    os.utime(first, (1_700_000_000, 1_700_000_000))
+    run_intake(home)
+    fill(home, "990121101", "v2.xlsx", **{"t3.granted.natural_person": 1, "t3.carried_forward.natural_person": 2})
+    run_intake(home)
+    fill(home, "990121101", "v3-bad.xlsx", **{"t3.carried_forward.natural_person": 9})
+    assert [o.status for o in run_intake(home)] == ["rejected"]
+    rows = query(home, "SELECT file_name, status FROM submissions ORDER BY received_at, file_name")
+    assert rows == [("v1.xlsx", "superseded"), ("v2.xlsx", "accepted"), ("v3-bad.xlsx", "rejected")]
+    current = query(
+        home,
+        "SELECT v.number FROM submissions s JOIN cell_values v USING (sha256) "
+        "WHERE s.status = 'accepted' AND v.code = 't3.carried_forward.natural_person'",
+    )
+    assert current == [(2,)]
+
+
+def test_values_are_stored_exactly_with_their_raw_text(home: Home) -> None:
+    fill(
+        home,
+        "990121501",
+        "dept.xlsx",
+        **{"t2.fees.amount": Decimal("59237.2449"), "t2.licensing.decisions": 3985758, "t2.penalty.decisions": "１２"},
+    )
+    run_intake(home)
+    rows = dict(
+        (code, (raw, status, number, amount))
+        for code, raw, status, number, amount in query(
+            home, "SELECT code, raw, status, number, amount FROM cell_values"
+        )
+    )
+    assert rows["t2.fees.amount"] == ("59237.2449", "ok", None, Decimal("59237.2449"))
+    assert rows["t2.licensing.decisions"] == ("3985758", "ok", 3985758, None)
+    assert rows["t2.penalty.decisions"] == ("１２", "normalized", 12, None)
+    assert rows["t3.granted.total"][2] == 2 and len(rows) == 200
+    findings = query(home, "SELECT rule, severity, sheet, cell FROM findings")
+    assert ("NORM", "warning", "二、主动公开政府信息情况", "B13") in findings
+
+
+def test_intake_is_idempotent(home: Home, tmp_path: Path) -> None:
+    folder = tmp_path / "received"
+    folder.mkdir()
+    fill(home, "990121101", "a.xlsx")
+    fill(home, "990121102", "b.xlsx", **{"t3.carried_forward.natural_person": 5})
+    for p in home.inbox.glob("*.xlsx"):
+        shutil.move(p, folder / p.name)
+    run_intake(home, [folder])
+    tables = ("submissions", "cell_values", "findings")
+    before = {t: query(home, f"SELECT * FROM {t} ORDER BY ALL") for t in tables}
+    again = run_intake(home, [folder])
+    assert {o.status for o in again} == {"duplicate"}
+    assert {t: query(home, f"SELECT * FROM {t} ORDER BY ALL") for t in tables} == before
+    assert sorted(p.name for p in folder.iterdir()) == ["a.xlsx", "b.xlsx"]  # given paths are never moved
+
+
+def test_last_years_accepted_report_feeds_the_cross_year_rules(home: Home) -> None:
+    fill(home, "990121101", "2024.xlsx", period=2024)
+    run_intake(home)
+    fill(
+        home,
+        "990121101",
+        "2025.xlsx",
+        **{"t3.carried_over.natural_person": 4, "t3.new_received.natural_person": 0, "t3.granted.natural_person": 3},
+    )
+    outcome = run_intake(home)[0]
+    s4 = [f for f in outcome.verdict.findings if f.rule == "S4"]
+    assert {(f.cell, f.seen, f.expected) for f in s4} == {("D8", "自然人：4", "1"), ("J8", "总计：4", "1")}
+
+
+def test_a_file_for_another_period_is_rejected_when_collecting_one(home: Home) -> None:
+    fill(home, "990121101", "old.xlsx", period=2024)
+    outcome = run_intake(home, period=Period(2025))[0]
+    assert outcome.status == "rejected" and any(f.rule == "PERIOD" for f in outcome.verdict.findings)
