@@ -17,10 +17,13 @@ from typing import Any, TypeVar
 import click
 
 from huizong import __version__
+from huizong.assess import Verdict, assess
 from huizong.config import Home
 from huizong.distribute import cycle_for, template_name, write_cycle_templates
 from huizong.errors import HuizongError, UsageError
+from huizong.intake import previous_values, run_intake
 from huizong.periods import Period
+from huizong.reader import read_workbook
 from huizong.template import write_template
 
 DEMO = Path(__file__).resolve().parent.parent / "fixtures" / "demo_city"
@@ -214,6 +217,89 @@ def templates(home: Path, unit: str, period: str, form: str | None, output: Path
     with click.progressbar(length=len(cycle.expected), label="写模板", file=sys.stderr) as bar:
         paths = write_cycle_templates(where, cycle, output, progress=lambda _: bar.update(1))
     click.echo(str(paths[0].parent if paths else output or where.out))
+
+
+@main.command()
+@home_option
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--period", metavar="P", help="The period being collected: a file for another one is rejected.")
+@click.option("--json", "as_json", is_flag=True, help="Print the verdict and findings as JSON.")
+def check(home: Path, file: Path, period: str | None, as_json: bool) -> None:
+    """Check one file against the registry and cycles without storing anything.
+
+    Exit 0 when the file has no error, 1 when it would be rejected.
+
+    \b
+    Example:
+        huizong check 990121101_梅口镇_annual_report-2025.xlsx
+        huizong check 梅口镇.xlsx --json
+    """
+    where = Home(home)
+    reading = read_workbook(file, where.catalog, where.registry)
+    wanted = [(reading.meta.get("unit_code", ""), reading.meta.get("period", ""))]
+    expect = Period.parse(period) if period else None
+    verdict = assess(where, [reading], previous_values(where, wanted, read_only=True), expect)[0]
+    if as_json:
+        click.echo(json.dumps(verdict_json(verdict), ensure_ascii=False, indent=2))
+    else:
+        click.echo(verdict_line(verdict, file.name))
+        for finding in verdict.findings:
+            click.echo(f"  {finding}")
+    sys.exit(0 if verdict.accepted else 1)
+
+
+@main.command()
+@home_option
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--period", metavar="P", help="Only this period is being collected: files for another are rejected.")
+def intake(home: Path, paths: tuple[Path, ...], period: str | None) -> None:
+    """Take in files: the inbox (<home>/inbox) when no FILE or DIR is given.
+
+    Every file is archived by content hash, read, checked and recorded; the same file twice is recognised.
+    Files taken from the inbox move to inbox/processed/. Exit 1 when a new file was rejected.
+
+    \b
+    Example:
+        huizong intake
+        huizong intake ~/收件/青石县 --period 2025
+    """
+    where = Home(home)
+    outcomes = run_intake(where, paths, Period.parse(period) if period else None)
+    for outcome in outcomes:
+        name = outcome.arrival.source.name
+        if outcome.same_as is not None:
+            click.echo(f"重复  {name}（与本批的 {outcome.same_as.name} 内容相同）")
+        elif outcome.verdict is None:
+            click.echo(f"重复  {name}（此前已收到，状态：{STATUS[outcome.earlier_status]}）")
+        else:
+            click.echo(verdict_line(outcome.verdict, name))
+    counts = {s: sum(o.status == s for o in outcomes) for s in ("accepted", "rejected", "duplicate")}
+    click.echo(
+        f"共 {len(outcomes)} 个文件：通过 {counts['accepted']}，退回 {counts['rejected']}，重复 {counts['duplicate']}"
+    )
+    sys.exit(1 if counts["rejected"] else 0)
+
+
+STATUS = {"accepted": "通过", "rejected": "退回", "superseded": "已被替代", "": "未知"}
+
+
+def verdict_line(verdict: Verdict, name: str) -> str:
+    meta = verdict.reading.meta
+    who = f"{meta['unit_code']} {meta.get('unit_name', '')} {meta['period']}" if "unit_code" in meta else "（无法识别）"
+    errors, warnings = verdict.counts()
+    return f"{STATUS[verdict.status]}  {who}  {name}  错误 {errors}，提示 {warnings}"
+
+
+def verdict_json(verdict: Verdict) -> dict[str, Any]:
+    meta = verdict.reading.meta
+    form = verdict.reading.form
+    return {
+        "status": verdict.status,
+        "unit": meta.get("unit_code"),
+        "form": form.key if form else None,
+        "period": meta.get("period"),
+        "findings": [finding.as_dict() for finding in verdict.findings],
+    }
 
 
 def _width(text: str) -> int:

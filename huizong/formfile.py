@@ -58,9 +58,20 @@ _NODE_KEYS = ("label",)
 _NODE_OPTIONAL = ("code", "level", "type", "unit", "scale")
 _RULE_KEYS = ("id", "severity", "kind", "message")
 _RULE_OPTIONAL = (
-    "message_en", "table", "for_each", "total", "parts", "lhs", "rhs", "cells",
-    "unit_kinds", "tiers", "max_by_kind", "jump", "jump_floor",
-)  # fmt: skip
+    "message_en",
+    "table",
+    "for_each",
+    "total",
+    "parts",
+    "lhs",
+    "rhs",
+    "cells",
+    "unit_kinds",
+    "tiers",
+    "max_by_kind",
+    "jump",
+    "jump_floor",
+)
 
 
 def load_form(path: Path) -> Form:

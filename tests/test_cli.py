@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from huizong.cli import main
+from huizong.periods import Period
 from huizong.reader import read_workbook
 
 
@@ -64,14 +65,17 @@ def test_templates_writes_every_expected_unit_and_prints_the_folder_last(home: P
     assert "未在 cycles.toml 中声明" in out
 
 
-@pytest.mark.parametrize(("args", "words"), [
-    (("template", "--unit", "99012110", "--period", "2025"), "单位代码 99012110 不在名录中"),
-    (("template", "--unit", "990121101", "--period", "二〇二五"), "报告期 '二〇二五' 无法识别"),
-    (("template", "--unit", "990121101", "--period", "2018"), "没有适用于报告期 2018 的表式"),
-    (("template", "--unit", "990121204", "--period", "2025"), "在 2025 不存在"),
-    (("templates", "--unit", "990121101", "--period", "2025"), "不能作为汇总单位"),
-    (("template", "--unit", "990121101", "--period", "2025", "--form", "annual_report/2020"), "没有表式"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("template", "--unit", "99012110", "--period", "2025"), "单位代码 99012110 不在名录中"),
+        (("template", "--unit", "990121101", "--period", "二〇二五"), "报告期 '二〇二五' 无法识别"),
+        (("template", "--unit", "990121101", "--period", "2018"), "没有适用于报告期 2018 的表式"),
+        (("template", "--unit", "990121204", "--period", "2025"), "在 2025 不存在"),
+        (("templates", "--unit", "990121101", "--period", "2025"), "不能作为汇总单位"),
+        (("template", "--unit", "990121101", "--period", "2025", "--form", "annual_report/2020"), "没有表式"),
+    ],
+)
 def test_wrong_usage_exits_2_with_one_readable_line(home: Path, args: tuple[str, ...], words: str) -> None:
     code, _, err = run(*args, home=home)
     assert code == 2
@@ -95,7 +99,63 @@ def test_the_home_comes_from_the_environment(home: Path, monkeypatch: pytest.Mon
     assert result.exit_code == 0 and len(json.loads(result.stdout)) == 9
 
 
-@pytest.mark.parametrize("command", ["init", "units", "forms", "template", "templates"])
+@pytest.mark.parametrize("command", ["init", "units", "forms", "template", "templates", "check", "intake"])
 def test_every_command_has_help_with_an_example(command: str) -> None:
     code, out, _ = run(command, "--help")
     assert code == 0 and "Example:" in out and f"huizong {command}" in out
+
+
+def _filled(home: Path, target: Path, **changes: int) -> Path:
+    from huizong.config import Home
+    from huizong.template import write_template
+
+    where = Home(home)
+    form = where.catalog.get("annual_report/2021")
+    values = (
+        {c: 0 for c in form.inputs} | {"t3.new_received.natural_person": 3, "t3.granted.natural_person": 3} | changes
+    )
+    return write_template(target, form, where.registry.get("990121101"), Period(2025), values=values)
+
+
+def test_check_prints_the_verdict_and_exits_0_or_1(home: Path, tmp_path: Path) -> None:
+    good = _filled(home, tmp_path / "good.xlsx")
+    code, out, _ = run("check", str(good), home=home)
+    assert code == 0 and out.startswith("通过  990121101 梅口镇 2025  good.xlsx  错误 0")
+    bad = _filled(home, tmp_path / "bad.xlsx", **{"t3.carried_forward.natural_person": 2})
+    code, out, _ = run("check", str(bad), home=home)
+    assert code == 1 and out.startswith("退回") and "H3 错误 [三、收到和处理政府信息公开申请情况!D7,D8,D30,D31]" in out
+    assert not (home / "warehouse.duckdb").exists() and not any((home / "archive").iterdir())
+
+
+def test_check_json_has_the_documented_shape(home: Path, tmp_path: Path) -> None:
+    bad = _filled(home, tmp_path / "bad.xlsx", **{"t3.carried_forward.natural_person": 2})
+    code, out, _ = run("check", str(bad), "--json", home=home)
+    report = json.loads(out)
+    assert code == 1
+    assert {k: report[k] for k in ("status", "unit", "form", "period")} == {
+        "status": "rejected",
+        "unit": "990121101",
+        "form": "annual_report/2021",
+        "period": "2025",
+    }
+    h3 = next(f for f in report["findings"] if f["rule"] == "H3")
+    assert {"rule", "severity", "sheet", "cell", "seen", "expected", "message"} <= set(h3)
+    assert (h3["severity"], h3["cell"], h3["seen"], h3["expected"]) == ("error", "D7,D8,D30,D31", "自然人：3", "5")
+
+
+def test_check_of_a_file_that_is_not_a_workbook_is_a_finding_not_a_traceback(home: Path, tmp_path: Path) -> None:
+    path = tmp_path / "报表.xlsx"
+    path.write_bytes(b"\x00" * 100)
+    code, out, err = run("check", str(path), "--json", home=home)
+    assert code == 1 and err == "" and json.loads(out)["findings"][0]["rule"] == "FILE"
+
+
+def test_intake_prints_one_line_per_file_and_a_summary(home: Path, tmp_path: Path) -> None:
+    _filled(home, home / "inbox" / "a.xlsx")
+    _filled(home, home / "inbox" / "b.xlsx", **{"t3.carried_forward.natural_person": 2})
+    code, out, _ = run("intake", home=home)
+    lines = out.splitlines()
+    assert code == 1 and lines[0].startswith("通过") and lines[1].startswith("退回")
+    assert lines[-1] == "共 2 个文件：通过 1，退回 1，重复 0"
+    code, out, _ = run("intake", home=home)
+    assert code == 0 and out.strip() == "共 0 个文件：通过 0，退回 0，重复 0"

@@ -57,9 +57,15 @@ T3_ROWS_2021 = """一、本年新收政府信息公开申请数量
 （七）总计
 四、结转下年度继续办理""".splitlines()
 T3_ROWS_2019 = [r for r in T3_ROWS_2021 if not r.startswith(("1.申请人", "2.申请人", "3.其他"))]
-T4_COLUMNS = ["行政复议", *["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"], "行政诉讼", "未经复议直接起诉",
-              *["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"], "复议后起诉",
-              *["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]]  # fmt: skip
+T4_COLUMNS = [
+    "行政复议",
+    *["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"],
+    "行政诉讼",
+    "未经复议直接起诉",
+    *["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"],
+    "复议后起诉",
+    *["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"],
+]
 T2_2021 = [
     ("第二十条第（一）项", ["本年制发件数", "本年废止件数", "现行有效件数"], ["规章", "行政规范性文件"]),
     ("第二十条第（五）项", ["本年处理决定数量"], ["行政许可"]),
@@ -83,16 +89,23 @@ def outline(nodes):  # labels in printed order, groups before their children
         yield from outline(node.children)
 
 
-@pytest.mark.parametrize(("key", "cells", "inputs"), [
-    ("annual_report/2021", 200, 166), ("annual_report/2019", 198, 166), ("disclosure_by_category/2024", 40, 27),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("key", "cells", "inputs"),
+    [
+        ("annual_report/2021", 200, 166),
+        ("annual_report/2019", 198, 166),
+        ("disclosure_by_category/2024", 40, 27),
+    ],
+)
 def test_each_form_has_its_number_of_cells(catalog: FormCatalog, key: str, cells: int, inputs: int) -> None:
     form = catalog.get(key)
     assert (len(form.cells), len(form.inputs)) == (cells, inputs)
 
 
-@pytest.mark.parametrize(("key", "t2", "t3_rows"), [("annual_report/2021", T2_2021, T3_ROWS_2021),
-                                                     ("annual_report/2019", T2_2019, T3_ROWS_2019)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("key", "t2", "t3_rows"),
+    [("annual_report/2021", T2_2021, T3_ROWS_2021), ("annual_report/2019", T2_2019, T3_ROWS_2019)],
+)
 def test_annual_report_labels_match_the_official_text(catalog: FormCatalog, key: str, t2: list, t3_rows: list) -> None:
     form = catalog.get(key)
     assert [t.title for t in form.tables] == SECTIONS
@@ -122,8 +135,14 @@ def test_every_annual_report_label_appears_verbatim_in_the_domain_notes(catalog:
 def test_cell_codes_are_stable_and_readable(catalog: FormCatalog) -> None:
     new = catalog.get("annual_report/2021")
     old = catalog.get("annual_report/2019")
-    for code in ("t3.new_received.natural_person", "t3.withheld.state_secret.total", "t3.carried_forward.total",
-                 "t4.review.upheld", "t4.lawsuit_after_review.total", "t2.rules.issued"):  # fmt: skip
+    for code in (
+        "t3.new_received.natural_person",
+        "t3.withheld.state_secret.total",
+        "t3.carried_forward.total",
+        "t4.review.upheld",
+        "t4.lawsuit_after_review.total",
+        "t2.rules.issued",
+    ):
         assert code in new.cells
     assert "t2.fees.amount" in new.cells and new.cells["t2.fees.amount"].type == "amount"
     assert new.cells["t2.fees.amount"].scale == 4
@@ -205,15 +224,18 @@ message = "合计应等于甲"
 """
 
 
-@pytest.mark.parametrize(("change", "words"), [
-    (("columns = [", "colums = ["), "未知的键 'colums'"),
-    (('kind = "sum"', 'kind = "summ"'), "是否应为 sum"),
-    (('parts = ["{}.a"]', 'parts = ["{}.b"]'), "单元格代码 't.x.b' 不存在"),
-    (('severity = "error"', 'severity = "fatal"'), "severity 应为 error 或 warning"),
-    (('{ code = "a", label = "甲" }', '{ code = "a", label = "甲", type = "money" }'), "单元格类型 'money' 无效"),
-    (('{ code = "x", label = "行" }', '{ code = "x", label = "行", level = 3 }'), "level 3 不连贯"),
-    (('sheet = "表"', 'sheet = "表[1]"'), "不能超过31个字符"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (("columns = [", "colums = ["), "未知的键 'colums'"),
+        (('kind = "sum"', 'kind = "summ"'), "是否应为 sum"),
+        (('parts = ["{}.a"]', 'parts = ["{}.b"]'), "单元格代码 't.x.b' 不存在"),
+        (('severity = "error"', 'severity = "fatal"'), "severity 应为 error 或 warning"),
+        (('{ code = "a", label = "甲" }', '{ code = "a", label = "甲", type = "money" }'), "单元格类型 'money' 无效"),
+        (('{ code = "x", label = "行" }', '{ code = "x", label = "行", level = 3 }'), "level 3 不连贯"),
+        (('sheet = "表"', 'sheet = "表[1]"'), "不能超过31个字符"),
+    ],
+)
 def test_a_bad_form_file_is_explained(tmp_path: Path, change: tuple[str, str], words: str) -> None:
     assert load_form(_write(tmp_path, GOOD)).key == "tiny/1"
     with pytest.raises(FormError, match=re.escape(words)) as caught:

@@ -76,13 +76,16 @@ def test_a_unit_without_children_cannot_run_a_cycle(demo_home: Home) -> None:
 HEADER = "code,name,kind,parent,valid_from,valid_to\n"
 
 
-@pytest.mark.parametrize(("rows", "words"), [
-    ("1,甲市,city,,,\n2,乙,townshp,1,,\n", "units.csv:3: 单位类型 'townshp' 无效"),
-    ("1,甲市,city,,,\n2,乙,street,9,,\n", "单位 2 的上级 9 不在名录中"),
-    ("1,甲市,city,,,\n1,乙,street,1,,\n", "units.csv:3: 单位代码 1 重复"),
-    ("1,甲市,city,,2025/01/01,\n", "valid_from 应为 YYYY-MM-DD"),
-    ("1,甲市,city,2,,\n2,乙,county,1,,\n", "形成循环"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("rows", "words"),
+    [
+        ("1,甲市,city,,,\n2,乙,townshp,1,,\n", "units.csv:3: 单位类型 'townshp' 无效"),
+        ("1,甲市,city,,,\n2,乙,street,9,,\n", "单位 2 的上级 9 不在名录中"),
+        ("1,甲市,city,,,\n1,乙,street,1,,\n", "units.csv:3: 单位代码 1 重复"),
+        ("1,甲市,city,,2025/01/01,\n", "valid_from 应为 YYYY-MM-DD"),
+        ("1,甲市,city,2,,\n2,乙,county,1,,\n", "形成循环"),
+    ],
+)
 def test_a_bad_registry_is_explained_with_its_line(rows: str, words: str) -> None:
     with pytest.raises(RegistryError, match=words):
         Registry.parse(HEADER + rows, Path("units.csv"))
