@@ -97,6 +97,13 @@ def _meta_finding(reading: Reading, message: str, english: str, cell: str = "") 
 
 def _read_meta(book: CalamineWorkbook, reading: Reading, catalog: FormCatalog, registry: Registry | None) -> bool:
     if SHEET not in book.sheet_names:
+        ours = any({t.sheet for t in form.tables} <= set(book.sheet_names) for form in catalog.forms.values())
+        if ours:
+            return _meta_finding(
+                reading,
+                "文件的识别信息（_meta）已丢失（可能把表格复制到了新文件中）：请直接在下发的模板中填写后报送",
+                "the tables are ours but the _meta sheet was removed",
+            )
         return _meta_finding(
             reading,
             "不是本系统下发的填报模板（缺少识别信息 _meta）：请使用下发的模板填报，不要复制到其他文件",
