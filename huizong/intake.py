@@ -23,6 +23,7 @@ import pyarrow as pa
 
 from huizong.assess import Values, Verdict, assess
 from huizong.config import Home
+from huizong.feedback import Receipt, feedback_path, write_feedback
 from huizong.periods import Period
 from huizong.reader import read_workbook
 from huizong.warehouse import open_warehouse
@@ -46,6 +47,7 @@ class Outcome:
     verdict: Verdict | None = None  # None: the same content had arrived before
     earlier_status: str = ""  # a duplicate of an earlier run's file: that file's status
     same_as: Path | None = None  # a duplicate within this batch: the file judged in its place
+    feedback: Path | None = None  # the receipt (回执) written for it
 
     @property
     def status(self) -> str:
@@ -146,6 +148,24 @@ def record(home: Home, run_id: str, outcomes: Sequence[Outcome]) -> None:
         wh.run("intake/insert_run", {"run_id": run_id, "started_at": started, "files": len(outcomes), **counts})
 
 
+def write_receipts(home: Home, outcomes: Sequence[Outcome]) -> list[Path]:
+    """A feedback workbook (回执) for every file judged in this run."""
+    paths = []
+    for outcome in outcomes:
+        if outcome.verdict is None:
+            continue
+        deadline = outcome.verdict.deadline
+        receipt = Receipt(
+            file_name=outcome.arrival.source.name,
+            sha256=outcome.arrival.sha256,
+            received_at=outcome.arrival.received_at,
+            late=outcome.arrival.received_at.date() > deadline if deadline else None,
+        )
+        outcome.feedback = write_feedback(feedback_path(home.out, outcome.verdict, receipt), outcome.verdict, receipt)
+        paths.append(outcome.feedback)
+    return paths
+
+
 def tidy_inbox(home: Home, arrivals: Sequence[Arrival]) -> None:
     """Move what came through the inbox to ``inbox/processed/<date>/`` (the archive holds every content)."""
     folder = home.processed / dt.date.today().isoformat()
@@ -169,6 +189,7 @@ def run_intake(
     arrivals = archive_files(home, collect(home, paths))
     outcomes = judge(home, arrivals, period)
     record(home, run_id, outcomes)
+    write_receipts(home, outcomes)
     tidy_inbox(home, arrivals)
     for outcome in outcomes:
         if on_outcome:

@@ -31,7 +31,7 @@ NUMBER_FORMATS = {"count": "0", "change": "+0;-0;0"}
 FONT = "宋体"
 
 
-class _Formats:
+class Formats:
     def __init__(self, book: Workbook) -> None:
         base = {"font_name": FONT, "font_size": 10, "valign": "vcenter", "text_wrap": True}
         boxed = {**base, "border": 1}
@@ -84,7 +84,7 @@ def write_template(
     options = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
     book = xlsxwriter.Workbook(str(path), options)
     book.set_properties({"title": f"{unit.name}{period.label}{form.title}", "author": "huizong", "comments": form.key})
-    fmt = _Formats(book)
+    fmt = Formats(book)
     intro = book.add_worksheet(INSTRUCTIONS)
     checks: list[tuple[Rule, str, str]] = []  # rule, sheet, check cell
     for layout in layout_form(form).values():
@@ -109,7 +109,7 @@ def _heading(sheet: Worksheet, span: Span, text: str, fmt: Format) -> None:
 def _write_table(
     book: Workbook,
     sheet: Worksheet,
-    fmt: _Formats,
+    fmt: Formats,
     form: Form,
     layout: SheetLayout,
     unit: Unit,
@@ -117,6 +117,16 @@ def _write_table(
     values: Mapping[str, Value],
     computed: Mapping[str, int | Decimal],
 ) -> list[tuple[Rule, str, str]]:
+    write_frame(sheet, fmt, form, layout, unit, period)
+    for code in layout.cells:
+        _write_cell(book, sheet, fmt, form, code, layout, values.get(code), computed)
+    checks = _write_checks(sheet, fmt, form, layout, computed)
+    print_setup(sheet, layout, layout.end_row + 1 + len(checks))
+    return checks
+
+
+def write_frame(sheet: Worksheet, fmt: Formats, form: Form, layout: SheetLayout, unit: Unit, period: Period) -> None:
+    """Everything of a table sheet but its numbers: title, unit line, section, merged headings, sizes."""
     last = layout.width - 1
     for col, width in enumerate(layout.col_widths):
         sheet.set_column(col, col, width)
@@ -133,9 +143,10 @@ def _write_table(
         _heading(sheet, heading.span, heading.text, fmt.group_label if group else styles[heading.role])
     for row, height in layout.row_heights().items():
         sheet.set_row(row, height)
-    for code in layout.cells:
-        _write_cell(book, sheet, fmt, form, code, layout, values.get(code), computed)
-    checks = _write_checks(sheet, fmt, form, layout, computed)
+
+
+def print_setup(sheet: Worksheet, layout: SheetLayout, last_row: int) -> None:
+    """A4, one page wide, headings repeated on every page, page numbers in the footer."""
     sheet.set_paper(9)
     if layout.table.orientation == "landscape":
         sheet.set_landscape()
@@ -144,15 +155,14 @@ def _write_table(
     sheet.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
     sheet.repeat_rows(*layout.header_rows)
     sheet.set_footer("&C第 &P 页，共 &N 页")
-    sheet.print_area(0, 0, layout.end_row + 1 + len(checks), last)
+    sheet.print_area(0, 0, last_row, layout.width - 1)
     sheet.hide_gridlines(2)
-    return checks
 
 
 def _write_cell(
     book: Workbook,
     sheet: Worksheet,
-    fmt: _Formats,
+    fmt: Formats,
     form: Form,
     code: str,
     layout: SheetLayout,
@@ -202,7 +212,7 @@ def _validation(cell: CellDef) -> dict[str, Any]:
 
 
 def _write_checks(
-    sheet: Worksheet, fmt: _Formats, form: Form, layout: SheetLayout, computed: Mapping[str, int | Decimal]
+    sheet: Worksheet, fmt: Formats, form: Form, layout: SheetLayout, computed: Mapping[str, int | Decimal]
 ) -> list[tuple[Rule, str, str]]:
     rules = check_rules(form, layout.table.code)
     if not rules:
@@ -236,7 +246,7 @@ def _type_notes(form: Form) -> list[str]:
     return notes
 
 
-def _mark_passed(sheet: Worksheet, fmt: _Formats, row: int, col: int) -> None:
+def _mark_passed(sheet: Worksheet, fmt: Formats, row: int, col: int) -> None:
     """Show 通过 in green; anything else stays red."""
     rule = {"type": "cell", "criteria": "==", "value": f'"{PASS}"', "format": fmt.passed}
     sheet.conditional_format(row, col, row, col, rule)
@@ -244,7 +254,7 @@ def _mark_passed(sheet: Worksheet, fmt: _Formats, row: int, col: int) -> None:
 
 def _write_instructions(
     sheet: Worksheet,
-    fmt: _Formats,
+    fmt: Formats,
     form: Form,
     unit: Unit,
     period: Period,

@@ -24,3 +24,26 @@ def test_the_distribute_flow_writes_a_readable_template_per_expected_unit(
         assert reading.findings == [] and reading.meta["form_id"] == "annual_report"
         codes.add(reading.meta["unit_code"])
     assert codes == {u.code for u in home.registry.below("990171")}
+
+
+@pytest.mark.harness
+def test_the_intake_flow_records_checks_and_reports(prefect_harness: None, tmp_path: Path) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    from flows.intake import intake
+    from huizong.periods import Period
+    from huizong.template import write_template
+
+    home = make_home(tmp_path / "var")
+    form = home.catalog.get("annual_report/2021")
+    good = {c: 0 for c in form.inputs} | {"t3.new_received.natural_person": 1, "t3.granted.natural_person": 1}
+    bad = good | {"t3.carried_forward.natural_person": 1}
+    write_template(home.inbox / "good.xlsx", form, home.registry.get("990121101"), Period(2025), values=good)
+    write_template(home.inbox / "bad.xlsx", form, home.registry.get("990121102"), Period(2025), values=bad)
+    counts = intake(home=str(home.root), period="2025")
+    assert counts == {"accepted": 1, "rejected": 1, "duplicate": 0}
+    assert intake(home=str(home.root)) == {"accepted": 0, "rejected": 0, "duplicate": 0}
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["intake-findings"])))
+    assert found and any("H3" in str(artifact.data) for artifact in found)

@@ -1,0 +1,93 @@
+"""Intake as a Prefect flow: the same steps ``huizong intake`` runs, each a task you can see and retry in the UI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+
+from huizong import intake as steps
+from huizong.config import Home
+from huizong.periods import Period
+
+SEVERITY = {"error": "错误", "warning": "提示"}
+
+
+@task(name="archive files", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def archive(home: Home, paths: list[str]) -> list[steps.Arrival]:
+    return steps.archive_files(home, steps.collect(home, [Path(p) for p in paths]))
+
+
+@task(name="read and check", cache_policy=NO_CACHE)
+def judge(home: Home, arrivals: list[steps.Arrival], period: str | None) -> list[steps.Outcome]:
+    return steps.judge(home, arrivals, Period.parse(period) if period else None)
+
+
+@task(name="record in the warehouse", retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE)
+def record(home: Home, run_id: str, outcomes: list[steps.Outcome]) -> None:
+    steps.record(home, run_id, outcomes)
+
+
+@task(name="write receipts", cache_policy=NO_CACHE)
+def receipts(home: Home, outcomes: list[steps.Outcome]) -> list[Path]:
+    return steps.write_receipts(home, outcomes)
+
+
+@task(name="tidy the inbox", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def tidy(home: Home, arrivals: list[steps.Arrival]) -> None:
+    steps.tidy_inbox(home, arrivals)
+
+
+@task(name="report", cache_policy=NO_CACHE)
+def report(run_id: str, outcomes: list[steps.Outcome]) -> dict[str, int]:
+    counts = {s: sum(o.status == s for o in outcomes) for s in ("accepted", "rejected", "duplicate")}
+    lines = [f"| {o.arrival.source.name} | {_who(o)} | {_status(o)} |" for o in outcomes]
+    summary = (
+        f"共 {len(outcomes)} 个文件：通过 {counts['accepted']}，退回 {counts['rejected']}，重复 {counts['duplicate']}"
+    )
+    create_markdown_artifact(
+        "\n".join([f"## 收取 {run_id}", summary, "", "| 文件 | 单位 | 结论 |", "|---|---|---|", *lines]),
+        key="intake-summary",
+        description=summary,
+    )
+    findings = [
+        {
+            "文件": o.arrival.source.name,
+            "单位": _who(o),
+            "规则": f.rule,
+            "类别": SEVERITY[f.severity],
+            "位置": f.where,
+            "填写": f.seen,
+            "应为": f.expected,
+            "说明": f.message,
+        }
+        for o in outcomes
+        if o.verdict
+        for f in o.verdict.findings
+    ]
+    create_table_artifact(findings, key="intake-findings", description=f"{run_id}：{len(findings)} 条问题")
+    return counts
+
+
+def _who(outcome: steps.Outcome) -> str:
+    meta = outcome.verdict.reading.meta if outcome.verdict else {}
+    return f"{meta['unit_code']} {meta.get('unit_name', '')}" if "unit_code" in meta else ""
+
+
+def _status(outcome: steps.Outcome) -> str:
+    return {"accepted": "通过", "rejected": "退回", "duplicate": "重复"}[outcome.status]
+
+
+@flow(name="intake")
+def intake(home: str | None = None, paths: list[str] | None = None, period: str | None = None) -> dict[str, int]:
+    """Take in the inbox (or the given files and folders): archive, check, record, send receipts."""
+    where = Home(home)
+    run_id = steps.new_run_id()
+    arrivals = archive(where, paths or [])
+    outcomes = judge(where, arrivals, period)
+    record(where, run_id, outcomes)
+    receipts(where, outcomes)
+    tidy(where, arrivals)
+    return report(run_id, outcomes)

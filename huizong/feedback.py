@@ -1,0 +1,162 @@
+"""The receipt (回执) an office sends back for a submission: the verdict, the findings, and the unit's own tables
+as they were read, with every cell that has a finding highlighted and commented.
+
+Everything a unit wrote is written back as text or numbers, never as a formula (``strings_to_formulas`` is off and
+text goes through ``write_string``), so a cell that starts with ``=``, ``+``, ``-`` or ``@`` stays inert.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import xlsxwriter
+from xlsxwriter.workbook import Format
+from xlsxwriter.worksheet import Worksheet
+
+from huizong.assess import Verdict
+from huizong.findings import Finding
+from huizong.forms import Form
+from huizong.layout import layout_form
+from huizong.periods import Period
+from huizong.registry import Unit
+from huizong.template import Formats, print_setup, write_frame
+
+SEVERITY = {"error": "错误", "warning": "提示"}
+_UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the office knows about the file beside its verdict."""
+
+    file_name: str
+    sha256: str
+    received_at: dt.datetime
+    late: bool | None = None
+
+
+def feedback_path(out: Path, verdict: Verdict, receipt: Receipt) -> Path:
+    """``<out>/<cycle>/feedback/<unit>_<name>_<hash8>.xlsx``; files nobody could identify go to ``unidentified``."""
+    meta = verdict.reading.meta
+    folder = out / (verdict.cycle.id if verdict.cycle else "unidentified") / "feedback"
+    if "unit_code" in meta:
+        name = f"{meta['unit_code']}_{_UNSAFE.sub('_', meta.get('unit_name', ''))}_{receipt.sha256[:8]}.xlsx"
+    else:
+        name = f"{receipt.sha256[:8]}_{_UNSAFE.sub('_', Path(receipt.file_name).stem)}.xlsx"
+    return folder / name
+
+
+def write_feedback(path: Path, verdict: Verdict, receipt: Receipt) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    options = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
+    book = xlsxwriter.Workbook(str(path), options)
+    fmt = Formats(book)
+    red = book.add_format({"bg_color": "#F8CBAD", "border": 1, "font_name": "宋体", "font_size": 10})
+    amber = book.add_format({"bg_color": "#FFE699", "border": 1, "font_name": "宋体", "font_size": 10})
+    _summary(book.add_worksheet("回执"), fmt, verdict, receipt)
+    _findings(book.add_worksheet("问题清单"), fmt, verdict.findings)
+    form, unit = verdict.reading.form, verdict.unit
+    if form is not None and verdict.reading.values:
+        shown = unit or Unit(verdict.reading.meta["unit_code"], verdict.reading.meta.get("unit_name", ""), "", None)
+        period = Period.parse(verdict.reading.meta["period"])
+        _tables(book, fmt, form, shown, period, verdict, {"error": red, "warning": amber})
+    book.close()
+    return path
+
+
+def _summary(sheet: Worksheet, fmt: Formats, verdict: Verdict, receipt: Receipt) -> None:
+    meta = verdict.reading.meta
+    form = verdict.reading.form
+    errors, warnings = verdict.counts()
+    who = f"{meta.get('unit_name', '')}（{meta['unit_code']}）" if "unit_code" in meta else "无法识别"
+    title = f"{meta.get('unit_name', '')}{Period.parse(meta['period']).label if 'period' in meta else ''}"
+    sheet.set_column(0, 0, 16)
+    sheet.set_column(1, 1, 70)
+    sheet.merge_range(0, 0, 0, 1, f"{title}{form.title if form else '报表'}审核回执", fmt.title)
+    sheet.set_row(0, 30)
+    verdict_text = "通过" if verdict.accepted else "退回，请修改后重新报送"
+    advice = (
+        "已通过审核，无需重新报送。" + ("“提示”各项请核实，如有误请修改后重新报送。" if warnings else "")
+        if verdict.accepted
+        else "请按“问题清单”逐项修改，在原模板中修改后重新报送（不要复制到新文件）。"
+    )
+    rows = [
+        ("审核结论", verdict_text),
+        ("填报单位", who),
+        ("表式", f"{form.title}（{form.basis}）" if form else "无法识别"),
+        ("报告期", Period.parse(meta["period"]).label if "period" in meta else "无法识别"),
+        ("收到的文件", receipt.file_name),
+        ("收到时间", f"{receipt.received_at:%Y-%m-%d %H:%M}" + ("（已逾期）" if receipt.late else "")),
+        ("截止日期", f"{verdict.deadline:%Y-%m-%d}" if verdict.deadline else "—"),
+        ("问题", f"错误 {errors} 项，提示 {warnings} 项"),
+        ("处理意见", advice),
+        ("文件校验码", receipt.sha256),
+    ]
+    for row, (key, value) in enumerate(rows, start=2):
+        sheet.write_string(row, 0, key, fmt.heading)
+        sheet.write_string(row, 1, value, fmt.check if key == "审核结论" and not verdict.accepted else fmt.row_label)
+        sheet.set_row(row, 30 if key == "处理意见" else 18)
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+    sheet.activate()
+
+
+def _findings(sheet: Worksheet, fmt: Formats, findings: Sequence[Finding]) -> None:
+    headers = ("序号", "规则", "类别", "工作表", "单元格", "填写", "应为", "说明")
+    widths = (6, 8, 6, 24, 14, 16, 16, 70)
+    for col, (text, width) in enumerate(zip(headers, widths, strict=True)):
+        sheet.set_column(col, col, width)
+        sheet.write_string(0, col, text, fmt.heading)
+    ordered = sorted(findings, key=lambda f: (f.severity != "error", f.sheet, f.rule))
+    for row, f in enumerate(ordered, start=1):
+        cells = (str(row), f.rule, SEVERITY[f.severity], f.sheet, f.cell, f.seen, f.expected, f.message)
+        for col, text in enumerate(cells):
+            sheet.write_string(row, col, text, fmt.check if f.severity == "error" and col == 2 else fmt.row_label)
+    if not ordered:
+        sheet.merge_range(1, 0, 1, len(headers) - 1, "没有发现问题。", fmt.row_label)
+    sheet.autofilter(0, 0, max(len(ordered), 1), len(headers) - 1)
+    sheet.freeze_panes(1, 0)
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(0)
+
+
+def _tables(
+    book: xlsxwriter.Workbook,
+    fmt: Formats,
+    form: Form,
+    unit: Unit,
+    period: Period,
+    verdict: Verdict,
+    marks: dict[str, Format],
+) -> None:
+    by_cell: dict[tuple[str, str], list[Finding]] = {}
+    for finding in verdict.findings:
+        for address in filter(None, finding.cell.split(",")):
+            by_cell.setdefault((finding.sheet, address), []).append(finding)
+    for layout in layout_form(form).values():
+        sheet = book.add_worksheet(layout.table.sheet)
+        write_frame(sheet, fmt, form, layout, unit, period)
+        for cell_code, span in layout.cells.items():
+            cell = form.cells[cell_code]
+            value = verdict.reading.values.get(cell_code)
+            found = by_cell.get((layout.table.sheet, span.a1), [])
+            plain = fmt.number(book, cell)[1 if cell.computed else 0]
+            style = marks["error" if any(f.severity == "error" for f in found) else "warning"] if found else plain
+            if span.merged:
+                sheet.merge_range(span.row, span.col, span.last_row, span.last_col, "", style)
+            if value is not None and value.value is not None:
+                sheet.write_number(span.row, span.col, float(value.value), style)
+            elif value is not None and value.raw:
+                sheet.write_string(span.row, span.col, value.raw, style)
+            else:
+                sheet.write_blank(span.row, span.col, None, style)
+            if found:
+                note = "\n".join(f"{f.rule} {SEVERITY[f.severity]}：{f.message}" for f in found)
+                sheet.write_comment(span.row, span.col, note, {"x_scale": 3, "y_scale": 2, "font_name": "宋体"})
+        print_setup(sheet, layout, layout.end_row)
