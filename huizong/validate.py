@@ -83,13 +83,17 @@ def validate(subjects: Sequence[Subject]) -> list[list[Finding]]:
 # ───────────────────────────── cells ─────────────────────────────
 
 
-def cell_schema(form: Form) -> pa.DataFrameSchema:
+def cell_schema(form: Form) -> tuple[pa.DataFrameSchema, list[str]]:
+    """The schema over read statuses, and what each of its status checks stands for, in check order."""
     by_kind = {rule.kind: rule for rule in reversed(form.rules)}
     checks = [pa.Check.isin(OK_CELL, name=by_kind["cell_type"].id if "cell_type" in by_kind else "CELL")]
+    meanings = ["unusable"]
     if "blank" in by_kind:
         checks.append(pa.Check.notin(["blank", "slash"], name=by_kind["blank"].id))
+        meanings.append("blank")
     checks.append(pa.Check.notin(["normalized", "formula"], name="NORM"))
-    return pa.DataFrameSchema(
+    meanings.append("normalized")
+    schema = pa.DataFrameSchema(
         {
             "subject": pa.Column(int),
             "code": pa.Column(str, pa.Check.isin(list(form.cells))),
@@ -97,6 +101,7 @@ def cell_schema(form: Form) -> pa.DataFrameSchema:
         },
         name=f"{form.key} cells",
     )
+    return schema, meanings
 
 
 def _cell_findings(form: Form, batch: Sequence[Subject]) -> list[tuple[int, Finding]]:
@@ -108,7 +113,9 @@ def _cell_findings(form: Form, batch: Sequence[Subject]) -> list[tuple[int, Find
     ]
     frame = pd.DataFrame(rows, columns=["subject", "code", "status"])
     frame["status"] = frame["status"].astype("category")
-    failures = _failures(cell_schema(form), frame)
+    schema, meanings = cell_schema(form)
+    failures = _failures(schema, frame)
+    failures = failures[failures["column"] == "status"]
     by_kind = {rule.kind: rule for rule in reversed(form.rules)}
     layouts = layout_form(form)
     found = []
@@ -117,7 +124,8 @@ def _cell_findings(form: Form, batch: Sequence[Subject]) -> list[tuple[int, Find
         cell = form.cells[code]
         value = batch[subject].reading.values[code]
         place = {"sheet": form.table(cell.table).sheet, "cell": layouts[cell.table].cells[code].a1, "seen": value.raw}
-        if check_number == 0:
+        meaning = meanings[check_number]
+        if meaning == "unusable":
             rule = by_kind.get("cell_type")
             expected = EXPECTED[cell.type] + (
                 f"（单位：{cell.unit}，最多{cell.scale}位小数）" if cell.type == "amount" else ""
@@ -130,7 +138,7 @@ def _cell_findings(form: Form, batch: Sequence[Subject]) -> list[tuple[int, Find
                 message_en=rule.message_en if rule else "",
                 **place,
             )
-        elif check_number == 1 and "blank" in by_kind:
+        elif meaning == "blank":
             rule = by_kind["blank"]
             finding = Finding(rule.id, rule.severity, rule.message, expected="0", message_en=rule.message_en, **place)
         elif status == "formula":
