@@ -10,6 +10,7 @@ from prefect.cache_policies import NO_CACHE
 
 from huizong import intake as steps
 from huizong.config import Home
+from huizong.consolidate import publish as publish_snapshot
 from huizong.periods import Period
 
 SEVERITY = {"error": "错误", "warning": "提示"}
@@ -28,6 +29,11 @@ def judge(home: Home, arrivals: list[steps.Arrival], period: str | None) -> list
 @task(name="record in the warehouse", retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE)
 def record(home: Home, run_id: str, outcomes: list[steps.Outcome]) -> None:
     steps.record(home, run_id, outcomes)
+
+
+@task(name="publish the snapshot", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def publish(home: Home) -> Path:
+    return publish_snapshot(home)
 
 
 @task(name="write receipts", cache_policy=NO_CACHE)
@@ -88,6 +94,7 @@ def intake(home: str | None = None, paths: list[str] | None = None, period: str 
     arrivals = archive(where, paths or [])
     outcomes = judge(where, arrivals, period)
     record(where, run_id, outcomes)
+    publish(where)
     receipts(where, outcomes)
     tidy(where, arrivals)
     return report(run_id, outcomes)

@@ -89,6 +89,10 @@ class Home:
     def warehouse(self) -> Path:
         return self.root / "warehouse.duckdb"
 
+    @property
+    def published(self) -> Path:
+        return self.root / "published"
+
     @cached_property
     def settings(self) -> Settings:
         return Settings.load(self.root / "huizong.toml")

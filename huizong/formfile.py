@@ -21,6 +21,7 @@ from huizong.forms import (
     Block,
     CellDef,
     CellType,
+    CodeMap,
     Equation,
     Form,
     Line,
@@ -80,7 +81,7 @@ def load_form(path: Path) -> Form:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise src.fail("TOML", str(exc)) from exc
-    src.check_keys("文件", data, ("form", "table"), ("rule",))
+    src.check_keys("文件", data, ("form", "table"), ("rule", "map"))
     head = data["form"]
     src.check_keys("[form]", head, _FORM_KEYS, ("default_type",))
     if head["period"] not in ("year", "quarter"):
@@ -105,7 +106,17 @@ def load_form(path: Path) -> Form:
         cells=cells,
         formulas=formulas,
         source=path,
+        maps=tuple(_load_map(src, i, m) for i, m in enumerate(data.get("map", []))),
     )
+
+
+def _load_map(src: _Source, index: int, data: Mapping[str, Any]) -> CodeMap:
+    where = f"[[map]] #{index + 1}"
+    src.check_keys(where, data, ("to",), ("prefixes",))
+    pairs = data.get("prefixes", [])
+    if not all(isinstance(p, list) and len(p) == 2 for p in pairs):
+        raise src.fail(where, 'prefixes 应为 [["旧前缀", "新前缀"], ...]')
+    return CodeMap(to=data["to"], prefixes=tuple((str(a), str(b)) for a, b in pairs))
 
 
 def _with_computed(cell: CellDef, computed: bool) -> CellDef:

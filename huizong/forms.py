@@ -139,6 +139,14 @@ class Rule:
     params: Mapping[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class CodeMap:
+    """Cells of this form that mean the same as cells of another version: same code, or a renamed prefix."""
+
+    to: str  # form key, e.g. annual_report/2021
+    prefixes: tuple[tuple[str, str], ...] = ()
+
+
 @dataclass(frozen=True, eq=False)
 class Form:
     id: str
@@ -153,6 +161,7 @@ class Form:
     cells: Mapping[str, CellDef]  # in printed order
     formulas: Mapping[str, tuple[str, ...]]  # computed cell -> the cells it sums, in evaluation order
     source: Path
+    maps: tuple[CodeMap, ...] = ()
 
     @property
     def key(self) -> str:

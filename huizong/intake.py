@@ -23,6 +23,7 @@ import pyarrow as pa
 
 from huizong.assess import Values, Verdict, assess
 from huizong.config import Home
+from huizong.consolidate import publish, rebuild
 from huizong.feedback import Receipt, feedback_path, write_feedback
 from huizong.periods import Period
 from huizong.reader import read_workbook
@@ -134,8 +135,9 @@ def previous_values(
     return dict(found)
 
 
-def record(home: Home, run_id: str, outcomes: Sequence[Outcome]) -> None:
-    """Write the batch in one transaction and let later accepted files supersede earlier ones."""
+def record(home: Home, run_id: str, outcomes: Sequence[Outcome]) -> dict[str, list[dict[str, object]]]:
+    """Write the batch in one transaction, let later accepted files supersede earlier ones, and rebuild the totals
+    (so the snapshot published after the run is consistent). Returns what the audits found."""
     judged = [o for o in outcomes if o.verdict is not None]
     with open_warehouse(home.warehouse) as wh:
         wh.run("intake/insert_receipts", incoming_receipts=_receipts(run_id, outcomes))
@@ -146,6 +148,7 @@ def record(home: Home, run_id: str, outcomes: Sequence[Outcome]) -> None:
         counts = {s: sum(o.status == s for o in outcomes) for s in ("accepted", "rejected", "duplicate")}
         started = outcomes[0].arrival.taken_at if outcomes else dt.datetime.now()
         wh.run("intake/insert_run", {"run_id": run_id, "started_at": started, "files": len(outcomes), **counts})
+        return rebuild(wh, home, run_id)
 
 
 def write_receipts(home: Home, outcomes: Sequence[Outcome]) -> list[Path]:
@@ -189,6 +192,7 @@ def run_intake(
     arrivals = archive_files(home, collect(home, paths))
     outcomes = judge(home, arrivals, period)
     record(home, run_id, outcomes)
+    publish(home)
     write_receipts(home, outcomes)
     tidy_inbox(home, arrivals)
     for outcome in outcomes:

@@ -16,7 +16,7 @@ import duckdb
 import pyarrow as pa
 
 SQL = Path(__file__).resolve().parent.parent / "sql"
-TABLES = ("runs", "receipts", "submissions", "cell_values", "findings")
+TABLES = ("runs", "receipts", "submissions", "cell_values", "findings", "audit_results")
 
 
 @cache
@@ -36,6 +36,12 @@ class Warehouse:
     def rows(self, name: str, params: Mapping[str, Any] | None = None, **inputs: pa.Table) -> list[tuple[Any, ...]]:
         """Like ``run``, returning the rows of a query."""
         return self._execute(name, params, inputs, fetch=True)
+
+    def records(self, name: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """The rows of a query as dicts, by column name."""
+        result = self.con.execute(statement(name), dict(params) if params else None)
+        columns = [d[0] for d in result.description or ()]
+        return [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
 
     def _execute(
         self, name: str, params: Mapping[str, Any] | None, inputs: Mapping[str, pa.Table], fetch: bool

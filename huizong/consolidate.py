@@ -1,0 +1,108 @@
+"""Consolidation: reference data in, totals rolled up, audits run, views made, the snapshot published.
+
+Every step is a SQL file (``sql/reference``, ``sql/rollup``, ``sql/report``, ``sql/views``, ``sql/audits``); this
+module runs them in order, in one transaction, and then publishes the snapshot. Running it twice on the same data
+gives the same tables: everything is rebuilt whole.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from huizong.config import Home
+from huizong.cycles import Cycle
+from huizong.reference import cells_table, code_map_table, cycles_tables, known_cycles, terms_table, units_table
+from huizong.warehouse import SQL, Warehouse, open_warehouse
+
+ROLLUP = ("unit_closure", "current_submissions", "rollup_sources", "rollup_values", "report_values", "reconciliation",
+          "clear_reconciliation_findings", "insert_reconciliation_findings")  # fmt: skip
+REPORT = ("completeness", "completeness_summary", "chase_list", "open_findings", "year_over_year")
+AUDITS = ("parent_equals_children", "unit_counted_once", "values_without_accepted_submission", "identities_on_totals")
+
+
+@dataclass
+class Consolidation:
+    run_id: str
+    audits: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    @property
+    def audits_pass(self) -> bool:
+        return not any(self.audits.values())
+
+
+def refresh(wh: Warehouse, home: Home, cycles: Sequence[Cycle] = ()) -> None:
+    """Replace the reference tables from the registry, the forms and the cycles."""
+    heads, expected = cycles_tables(known_cycles(home, cycles))
+    wh.run("reference/units", incoming_units=units_table(home))
+    wh.run("reference/form_cells", incoming_cells=cells_table(home.catalog))
+    wh.run("reference/rule_terms", incoming_terms=terms_table(home.catalog))
+    wh.run("reference/code_map", incoming_map=code_map_table(home.catalog))
+    wh.run("reference/cycles", incoming_cycles=heads)
+    wh.run("reference/expected_units", incoming_expected=expected)
+
+
+def roll_up(wh: Warehouse) -> None:
+    for name in ROLLUP:
+        wh.run(f"rollup/{name}")
+    for name in REPORT:
+        wh.run(f"report/{name}")
+    for path in sorted((SQL / "views").glob("*.sql")):
+        wh.run(f"views/{path.stem}")
+
+
+def audit(wh: Warehouse, run_id: str) -> dict[str, list[dict[str, Any]]]:
+    """Run every audit; each returns its offending rows (none: it passed). Findings are kept in audit_results."""
+    found = {name: wh.records(f"audits/{name}") for name in AUDITS}
+    rows = [
+        (run_id, name, json.dumps(row, ensure_ascii=False, default=str)) for name, rs in found.items() for row in rs
+    ]
+    table = pa.table(
+        {k: pa.array([r[i] for r in rows], pa.string()) for i, k in enumerate(("run_id", "audit", "offending"))}
+    )
+    wh.run("rollup/insert_audit_results", incoming_audits=table)
+    return found
+
+
+def rebuild(wh: Warehouse, home: Home, run_id: str, cycles: Sequence[Cycle] = ()) -> dict[str, list[dict[str, Any]]]:
+    """Everything derived, rebuilt whole inside the caller's transaction: reference data, totals, views, audits."""
+    refresh(wh, home, cycles)
+    roll_up(wh)
+    return audit(wh, run_id)
+
+
+def consolidate(home: Home, cycles: Sequence[Cycle] = ()) -> Consolidation:
+    """Roll up everything the warehouse holds, audit it, and publish the snapshot."""
+    result = Consolidation(f"consolidate-{dt.datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}")
+    with open_warehouse(home.warehouse) as wh:
+        result.audits = rebuild(wh, home, result.run_id, cycles)
+    publish(home)
+    return result
+
+
+def publish(home: Home) -> Path:
+    """Copy the working file to ``<home>/published/huizong.duckdb`` and swap it in with one rename.
+
+    The snapshot is written with storage version v1.5.0, so DuckDB 1.5 and later can open it. An analyst holding the
+    old snapshot open keeps reading it; a new connection sees the new one.
+    """
+    target = home.published / "huizong.duckdb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".huizong.{uuid.uuid4().hex}.duckdb")
+    with duckdb.connect() as con:  # in memory: the working file read-only, the snapshot written
+        working, snapshot = (str(p).replace("'", "''") for p in (home.warehouse, partial))  # ATTACH takes no parameters
+        con.execute(f"ATTACH '{working}' AS working (READ_ONLY)")
+        con.execute(f"ATTACH '{snapshot}' AS snapshot (STORAGE_VERSION 'v1.5.0')")
+        con.execute("COPY FROM DATABASE working TO snapshot")
+        con.execute("DETACH snapshot")
+    os.replace(partial, target)
+    return target
