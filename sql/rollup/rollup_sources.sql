@@ -29,7 +29,12 @@ from_received AS (
     SELECT c.ancestor AS total_unit, s.form_id, s.form_version, s.period,
            s.unit_code AS source_unit, s.sha256, 'received' AS source_kind
     FROM stand_ins AS s JOIN unit_closure AS c ON c.descendant = s.unit_code
-    WHERE NOT EXISTS (  -- a higher stand-in below the same total already includes this one
+    WHERE NOT EXISTS (  -- the total is itself a received total: that one stands for everything below it
+        SELECT 1 FROM stand_ins AS t
+        WHERE t.unit_code = c.ancestor AND t.form_id = s.form_id AND t.form_version = s.form_version
+          AND t.period = s.period
+    )
+    AND NOT EXISTS (  -- a higher stand-in below the same total already includes this one
         SELECT 1
         FROM stand_ins AS higher
         JOIN unit_closure AS above ON above.descendant = s.unit_code AND above.ancestor = higher.unit_code
