@@ -73,8 +73,13 @@ def write_template(
     values: Mapping[str, Value] | None = None,
     password: str = "huizong",
     scope: str = "own",
+    generated_at: dt.datetime | None = None,
 ) -> Path:
-    """Write ``unit``'s template of ``form`` for ``period`` to ``path`` and return the path."""
+    """Write ``unit``'s template of ``form`` for ``period`` to ``path`` and return the path.
+
+    ``generated_at`` (default: now) is recorded in ``_meta`` and the file properties; the same inputs and the same
+    time give a byte-identical file, which intake then recognises as the same file."""
+    generated_at = generated_at or dt.datetime.now(dt.UTC).replace(microsecond=0)
     values = dict(values or {})
     unknown = sorted(set(values) - set(form.inputs))
     if unknown:
@@ -83,7 +88,14 @@ def write_template(
     path.parent.mkdir(parents=True, exist_ok=True)
     options = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
     book = xlsxwriter.Workbook(str(path), options)
-    book.set_properties({"title": f"{unit.name}{period.label}{form.title}", "author": "huizong", "comments": form.key})
+    book.set_properties(
+        {
+            "title": f"{unit.name}{period.label}{form.title}",
+            "author": "huizong",
+            "comments": form.key,
+            "created": generated_at.replace(tzinfo=None),
+        }
+    )
     fmt = Formats(book)
     intro = book.add_worksheet(INSTRUCTIONS)
     checks: list[tuple[Rule, str, str]] = []  # rule, sheet, check cell
@@ -94,7 +106,7 @@ def write_template(
     _write_instructions(intro, fmt, form, unit, period, deadline, checks, computed)
     intro.protect(password)
     intro.activate()
-    _write_meta(book.add_worksheet(SHEET), form, unit, period, scope)
+    _write_meta(book.add_worksheet(SHEET), form, unit, period, scope, generated_at)
     book.close()
     return path
 
@@ -311,7 +323,9 @@ def _write_instructions(
     sheet.hide_gridlines(2)
 
 
-def _write_meta(sheet: Worksheet, form: Form, unit: Unit, period: Period, scope: str) -> None:
+def _write_meta(
+    sheet: Worksheet, form: Form, unit: Unit, period: Period, scope: str, generated_at: dt.datetime
+) -> None:
     if scope not in SCOPES:
         raise ValueError(f"scope must be one of {', '.join(SCOPES)}")
     rows = cell_rows(form)
@@ -326,7 +340,7 @@ def _write_meta(sheet: Worksheet, form: Form, unit: Unit, period: Period, scope:
         "period": str(period),
         "scope": scope,
         "template_hash": template_hash(form.id, form.version, unit.code, str(period), scope, rows),
-        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "generated_at": generated_at.isoformat(timespec="seconds"),
         "generator": f"huizong {__version__}",
     }
     sheet.write_string(0, 0, MARKER)
