@@ -18,6 +18,8 @@ $(BIN)/huizong: pyproject.toml constraints.txt
 demo: $(BIN)/huizong
 	$(BIN)/huizong init --home $(HOME_DIR) --demo
 	$(BIN)/huizong templates --home $(HOME_DIR) --unit 990121 --period 2025
+	$(BIN)/huizong demo --home $(HOME_DIR) --unit 990121 --period 2025
+	$(BIN)/huizong status --home $(HOME_DIR)
 
 test: $(BIN)/huizong lint
 	$(BIN)/pytest -q
