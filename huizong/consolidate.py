@@ -21,7 +21,15 @@ import pyarrow as pa
 
 from huizong.config import Home
 from huizong.cycles import Cycle
-from huizong.reference import cells_table, code_map_table, cycles_tables, known_cycles, terms_table, units_table
+from huizong.reference import (
+    cells_table,
+    code_map_table,
+    cycles_tables,
+    forms_table,
+    known_cycles,
+    terms_table,
+    units_table,
+)
 from huizong.warehouse import SQL, Warehouse, open_warehouse
 
 ROLLUP = ("unit_closure", "current_submissions", "rollup_sources", "rollup_values", "report_values", "reconciliation",
@@ -44,6 +52,7 @@ def refresh(wh: Warehouse, home: Home, cycles: Sequence[Cycle] = ()) -> None:
     """Replace the reference tables from the registry, the forms and the cycles."""
     heads, expected = cycles_tables(known_cycles(home, cycles))
     wh.run("reference/units", incoming_units=units_table(home))
+    wh.run("reference/forms", incoming_forms=forms_table(home.catalog))
     wh.run("reference/form_cells", incoming_cells=cells_table(home.catalog))
     wh.run("reference/rule_terms", incoming_terms=terms_table(home.catalog))
     wh.run("reference/code_map", incoming_map=code_map_table(home.catalog))

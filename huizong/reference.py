@@ -17,14 +17,33 @@ from huizong.meta import cell_rows
 
 def units_table(home: Home) -> pa.Table:
     units = list(home.registry.units.values())
-    return pa.table({
-        "code": [u.code for u in units],
-        "name": [u.name for u in units],
-        "kind": [u.kind for u in units],
-        "parent": pa.array([u.parent for u in units], pa.string()),
-        "valid_from": pa.array([u.valid_from for u in units], pa.date32()),
-        "valid_to": pa.array([u.valid_to for u in units], pa.date32()),
-    })  # fmt: skip
+    return pa.table(
+        {
+            "code": [u.code for u in units],
+            "name": [u.name for u in units],
+            "kind": [u.kind for u in units],
+            "parent": pa.array([u.parent for u in units], pa.string()),
+            "valid_from": pa.array([u.valid_from for u in units], pa.date32()),
+            "valid_to": pa.array([u.valid_to for u in units], pa.date32()),
+        }
+    )
+
+
+def forms_table(catalog: FormCatalog) -> pa.Table:
+    forms = list(catalog.forms.values())
+    return pa.table(
+        {
+            "form_id": [f.id for f in forms],
+            "form_version": [f.version for f in forms],
+            "title": [f.title for f in forms],
+            "basis": [f.basis for f in forms],
+            "period_kind": [f.period_kind for f in forms],
+            "first_year": [f.years[0] for f in forms],
+            "last_year": [f.years[1] for f in forms],
+            "cells": [len(f.cells) for f in forms],
+            "inputs": [len(f.inputs) for f in forms],
+        }
+    )
 
 
 def cells_table(catalog: FormCatalog) -> pa.Table:
@@ -87,20 +106,24 @@ def known_cycles(home: Home, extra: Iterable[Cycle] = ()) -> list[Cycle]:
 
 
 def cycles_tables(cycles: Sequence[Cycle]) -> tuple[pa.Table, pa.Table]:
-    heads = pa.table({
-        "cycle_id": [c.id for c in cycles],
-        "owner": [c.owner.code for c in cycles],
-        "form_id": [c.form.id for c in cycles],
-        "form_version": [c.form.version for c in cycles],
-        "period": [str(c.period) for c in cycles],
-        "previous_period": [str(c.period.previous) for c in cycles],
-        "deadline": pa.array([c.deadline for c in cycles], pa.date32()),
-        "declared": [c.declared for c in cycles],
-    })  # fmt: skip
+    heads = pa.table(
+        {
+            "cycle_id": [c.id for c in cycles],
+            "owner": [c.owner.code for c in cycles],
+            "form_id": [c.form.id for c in cycles],
+            "form_version": [c.form.version for c in cycles],
+            "period": [str(c.period) for c in cycles],
+            "previous_period": [str(c.period.previous) for c in cycles],
+            "deadline": pa.array([c.deadline for c in cycles], pa.date32()),
+            "declared": [c.declared for c in cycles],
+        }
+    )
     pairs = [(c.id, u.code, c.deadline_for(u)) for c in cycles for u in c.expected]
-    expected = pa.table({
-        "cycle_id": pa.array([p[0] for p in pairs], pa.string()),
-        "unit_code": pa.array([p[1] for p in pairs], pa.string()),
-        "deadline": pa.array([p[2] for p in pairs], pa.date32()),
-    })  # fmt: skip
+    expected = pa.table(
+        {
+            "cycle_id": pa.array([p[0] for p in pairs], pa.string()),
+            "unit_code": pa.array([p[1] for p in pairs], pa.string()),
+            "deadline": pa.array([p[2] for p in pairs], pa.date32()),
+        }
+    )
     return heads, expected
