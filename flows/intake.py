@@ -26,9 +26,9 @@ def judge(home: Home, arrivals: list[steps.Arrival], period: str | None) -> list
     return steps.judge(home, arrivals, Period.parse(period) if period else None)
 
 
-@task(name="record in the warehouse", retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE)
-def record(home: Home, run_id: str, outcomes: list[steps.Outcome]) -> None:
-    steps.record(home, run_id, outcomes)
+@task(name="record and roll up", retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE)
+def record(home: Home, run_id: str, outcomes: list[steps.Outcome]) -> dict[str, list[dict[str, object]]]:
+    return steps.record(home, run_id, outcomes)
 
 
 @task(name="publish the snapshot", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
@@ -47,14 +47,16 @@ def tidy(home: Home, arrivals: list[steps.Arrival]) -> None:
 
 
 @task(name="report", cache_policy=NO_CACHE)
-def report(run_id: str, outcomes: list[steps.Outcome]) -> dict[str, int]:
+def report(run_id: str, outcomes: list[steps.Outcome], audits: dict[str, list[dict[str, object]]]) -> dict[str, int]:
     counts = {s: sum(o.status == s for o in outcomes) for s in ("accepted", "rejected", "duplicate")}
     lines = [f"| {o.arrival.source.name} | {_who(o)} | {_status(o)} |" for o in outcomes]
     summary = (
         f"共 {len(outcomes)} 个文件：通过 {counts['accepted']}，退回 {counts['rejected']}，重复 {counts['duplicate']}"
     )
+    failed = [f"{name}（{len(rows)} 处）" for name, rows in audits.items() if rows]
+    audit_line = "审计：全部通过" if not failed else "审计发现问题：" + "，".join(failed)
     create_markdown_artifact(
-        "\n".join([f"## 收取 {run_id}", summary, "", "| 文件 | 单位 | 结论 |", "|---|---|---|", *lines]),
+        "\n".join([f"## 收取 {run_id}", summary, audit_line, "", "| 文件 | 单位 | 结论 |", "|---|---|---|", *lines]),
         key="intake-summary",
         description=summary,
     )
@@ -93,8 +95,8 @@ def intake(home: str | None = None, paths: list[str] | None = None, period: str 
     run_id = steps.new_run_id()
     arrivals = archive(where, paths or [])
     outcomes = judge(where, arrivals, period)
-    record(where, run_id, outcomes)
+    audits = record(where, run_id, outcomes)
     publish(where)
     receipts(where, outcomes)
     tidy(where, arrivals)
-    return report(run_id, outcomes)
+    return report(run_id, outcomes, audits)

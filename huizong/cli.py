@@ -266,7 +266,7 @@ def intake(home: Path, paths: tuple[Path, ...], period: str | None) -> None:
         huizong intake ~/收件/青石县 --period 2025
     """
     where = Home(home)
-    outcomes = run_intake(where, paths, Period.parse(period) if period else None)
+    outcomes = run_intake(where, paths, Period.parse(period) if period else None, on_audits=_say_audits)
     for outcome in outcomes:
         name = outcome.arrival.source.name
         if outcome.same_as is not None:
@@ -352,6 +352,13 @@ def demo(home: Path, unit: str, period: str) -> None:
         if row["owner"] == unit and row["form_id"] == "annual_report":
             click.echo(f"  {row['period']}：{season.line(row)}")
     click.echo(f"分析库：{where.published / 'huizong.duckdb'}")
+
+
+def _say_audits(audits: dict[str, list[dict[str, object]]]) -> None:
+    """Audits that found something are a problem of huizong or of the data, never of one file: say so loudly."""
+    for name, rows in audits.items():
+        if rows:
+            click.echo(f"huizong: 审计 {name} 发现 {len(rows)} 处问题（见 audit_results 表）", err=True)
 
 
 STATUS = {"accepted": "通过", "rejected": "退回", "superseded": "已被替代", "missing": "未报", "": "未知"}

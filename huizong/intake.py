@@ -185,19 +185,18 @@ def run_intake(
     home: Home,
     paths: Sequence[Path] = (),
     period: Period | None = None,
-    on_outcome: Callable[[Outcome], None] | None = None,
+    on_audits: Callable[[dict[str, list[dict[str, object]]]], None] | None = None,
 ) -> list[Outcome]:
     """The whole intake, as the CLI runs it (the flow runs the same steps as tasks)."""
     run_id = new_run_id()
     arrivals = archive_files(home, collect(home, paths))
     outcomes = judge(home, arrivals, period)
-    record(home, run_id, outcomes)
+    audits = record(home, run_id, outcomes)
+    if on_audits:
+        on_audits(audits)
     publish(home)
     write_receipts(home, outcomes)
     tidy_inbox(home, arrivals)
-    for outcome in outcomes:
-        if on_outcome:
-            on_outcome(outcome)
     return outcomes
 
 
