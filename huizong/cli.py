@@ -20,7 +20,8 @@ from huizong import __version__
 from huizong import status as season
 from huizong.assess import Verdict, assess
 from huizong.config import Home
-from huizong.demo import fill_cycle
+from huizong.consolidate import consolidate_cycle
+from huizong.demo import play
 from huizong.distribute import cycle_for, template_name, write_cycle_templates
 from huizong.errors import HuizongError, UsageError
 from huizong.intake import previous_values, run_intake
@@ -327,31 +328,45 @@ def status(home: Path, cycle_id: str | None, as_json: bool) -> None:
 @click.option("--unit", default="990121", show_default=True, metavar="CODE", help="The demo county.")
 @click.option("--period", default="2025", show_default=True, metavar="P", help="The season to simulate.")
 def demo(home: Path, unit: str, period: str) -> None:
-    """Simulate a reporting season in the demo city: units fill their templates, intake takes them in.
+    """Play a reporting season in the demo city, from the units' files to the city's consolidated workbook.
 
-    The previous year is sent first (complete and clean), so the cross-year checks and the year-over-year view have
-    something to compare with. Running it again changes nothing: the same files are recognised.
+    The county's units report last year (complete and clean) and this year (some late, some wrong, some missing);
+    the county consolidates and passes its workbook up; the city's departments report, the other counties send their
+    汇总, and the city consolidates. Running it again changes nothing: the same files are recognised.
 
     \b
     Example:
         huizong init --demo && huizong demo
     """
     where = Home(home)
-    this = Period.parse(period)
-    last_values = None
-    for when, mishaps in ((this.previous, False), (this, True)):
-        cycle = cycle_for(where, unit, str(when))
-        _, last_values = fill_cycle(cycle, where.inbox, seed=when.year, last_year=last_values, mishaps=mishaps)
-        outcomes = run_intake(where, (), when)
-        counts = {s: sum(o.status == s for o in outcomes) for s in ("accepted", "rejected", "duplicate")}
-        click.echo(
-            f"{cycle.owner.name} {when.label}：收到 {len(outcomes)} 个文件（通过 {counts['accepted']}，"
-            f"退回 {counts['rejected']}，重复 {counts['duplicate']}）"
-        )
-    for row in season.cycles(where):
-        if row["owner"] == unit and row["form_id"] == "annual_report":
-            click.echo(f"  {row['period']}：{season.line(row)}")
+    workbooks = play(where, unit, period, click.echo)
     click.echo(f"分析库：{where.published / 'huizong.duckdb'}")
+    for path in workbooks:
+        click.echo(str(path))
+
+
+@main.command()
+@home_option
+@click.option("--unit", required=True, metavar="CODE", help="The county or city to consolidate.")
+@period_and_form
+@click.option("--dry-run", is_flag=True, help="Compute and show, write nothing.")
+def consolidate(home: Path, unit: str, period: str, form: str | None, dry_run: bool) -> None:
+    """Consolidate a cycle: totals, completeness, audits, the snapshot, and the consolidated workbook.
+
+    The workbook goes under <home>/out/<cycle>/ and its path is the last line printed.
+
+    \b
+    Example:
+        huizong consolidate --unit 990121 --period 2025
+    """
+    where = Home(home)
+    cycle = cycle_for(where, unit, period, form)
+    result = consolidate_cycle(where, cycle, dry_run=dry_run)
+    assert result.data is not None
+    click.echo(f"{cycle.owner.name} {cycle.period.label} {cycle.form.title}：{result.data.summary()}")
+    _say_audits(result.audits)
+    if result.workbook is not None:
+        click.echo(str(result.workbook))
 
 
 def _say_audits(audits: dict[str, list[dict[str, object]]]) -> None:

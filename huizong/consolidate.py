@@ -31,6 +31,7 @@ from huizong.reference import (
     units_table,
 )
 from huizong.warehouse import SQL, Warehouse, open_warehouse
+from huizong.workbook import Consolidated, gather, write_consolidated
 
 ROLLUP = ("unit_closure", "current_submissions", "rollup_sources", "rollup_values", "report_values", "reconciliation",
           "clear_reconciliation_findings", "insert_reconciliation_findings")  # fmt: skip
@@ -42,6 +43,8 @@ AUDITS = ("parent_equals_children", "unit_counted_once", "values_without_accepte
 class Consolidation:
     run_id: str
     audits: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    data: Consolidated | None = None
+    workbook: Path | None = None
 
     @property
     def audits_pass(self) -> bool:
@@ -95,6 +98,23 @@ def consolidate(home: Home, cycles: Sequence[Cycle] = ()) -> Consolidation:
     with open_warehouse(home.warehouse) as wh:
         result.audits = rebuild(wh, home, result.run_id, cycles)
     publish(home)
+    return result
+
+
+def consolidate_cycle(home: Home, cycle: Cycle, dry_run: bool = False) -> Consolidation:
+    """Roll up, audit, publish, and write the cycle's consolidated workbook under ``<home>/out/<cycle>/``.
+
+    A dry run computes everything and writes nothing: the transaction is rolled back, nothing is published."""
+    result = Consolidation(f"consolidate-{dt.datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}")
+    with open_warehouse(home.warehouse, commit=not dry_run) as wh:
+        result.audits = rebuild(wh, home, result.run_id, [cycle])
+        result.data = gather(wh, cycle, home.registry.units, result.audits_pass)
+    if dry_run:
+        return result
+    publish(home)
+    name = f"{cycle.owner.code}_{cycle.owner.name}_汇总_{cycle.form.id}-{cycle.period}.xlsx"
+    made = result.data.as_of or dt.datetime.now().replace(microsecond=0)
+    result.workbook = write_consolidated(home.out / cycle.id / name, result.data, home.settings.template_password, made)
     return result
 
 

@@ -11,15 +11,20 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
-from collections.abc import Mapping
+import shutil
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from huizong.cycles import Cycle
-from huizong.distribute import template_name
+from huizong.config import Home
+from huizong.consolidate import consolidate_cycle
+from huizong.cycles import Cycle, plan_cycle
+from huizong.distribute import cycle_for, template_name
 from huizong.forms import Form
 from huizong.formulas import Value
+from huizong.intake import Outcome, run_intake
+from huizong.periods import Period
 from huizong.registry import Unit
 from huizong.template import write_template
 
@@ -107,12 +112,14 @@ def fill_cycle(
     seed: int,
     last_year: Mapping[str, Mapping[str, Value]] | None = None,
     mishaps: bool = True,
+    kinds: tuple[str, ...] = ("office", "department", "township", "street"),
 ) -> tuple[Season, dict[str, dict[str, Value]]]:
-    """Write every expected unit's filled template into ``folder``; return what happened and the values sent."""
+    """Write the filled template of every expected unit of ``kinds`` into ``folder``; return what happened and the
+    values sent."""
     rng = random.Random(seed)
     season = Season()
     sent: dict[str, dict[str, Value]] = {}
-    units = list(cycle.expected)
+    units = [u for u in cycle.expected if u.kind in kinds]
     unlucky = rng.sample(units, 9) if mishaps and len(units) > 20 else []
     missing, late, broken = unlucky[:3], unlucky[3:7], unlucky[7:]
     for unit in units:
@@ -156,3 +163,66 @@ def _arrival(deadline: dt.date, rng: random.Random, late: bool) -> dt.datetime:
 def _touch(path: Path, when: dt.datetime) -> None:
     stamp = when.timestamp()
     os.utime(path, (stamp, stamp))
+
+
+def region_total(cycle: Cycle, seed: int) -> dict[str, int | Decimal]:
+    """The 汇总 a region's own huizong would send up: the sum of what all its units reported."""
+    rng = random.Random(seed)
+    total: dict[str, int | Decimal] = {}
+    for unit in cycle.expected:
+        for code, value in report(cycle.form, unit, rng).items():
+            if isinstance(value, int | Decimal):
+                total[code] = total.get(code, 0) + value
+    return total
+
+
+def send_region_total(region_cycle: Cycle, deadline: dt.date, folder: Path, seed: int, late: bool = False) -> Path:
+    """Write a region's 汇总 as its own instance would send it (scope aggregate), arriving around ``deadline``."""
+    arrival = _arrival(deadline, random.Random(seed), late=late)
+    region, form, period = region_cycle.owner, region_cycle.form, region_cycle.period
+    path = folder / template_name(region, form.id, period)
+    values = region_total(region_cycle, seed)
+    made = arrival - dt.timedelta(hours=2)
+    write_template(path, form, region, period, values=values, scope="aggregate", generated_at=made)
+    _touch(path, arrival)
+    return path
+
+
+def arrive(path: Path, deadline: dt.date, seed: int) -> Path:
+    """Give a file (a county's consolidated workbook passed up) an arrival time before ``deadline``."""
+    _touch(path, _arrival(deadline, random.Random(seed), late=False))
+    return path
+
+
+def play(home: Home, county: str, period: str, say: Callable[[str], None]) -> list[Path]:
+    """A whole season: the county's units report (last year, then this year), the county consolidates and passes its
+    workbook up; the city's departments report, the other counties send their 汇总, and the city consolidates."""
+    this = Period.parse(period)
+    last_values = None
+    for when, mishaps in ((this.previous, False), (this, True)):
+        cycle = cycle_for(home, county, str(when))
+        _, last_values = fill_cycle(cycle, home.inbox, seed=when.year, last_year=last_values, mishaps=mishaps)
+        _say_intake(say, cycle.owner.name, when, run_intake(home, (), when))
+    county_result = consolidate_cycle(home, cycle_for(home, county, period))
+    assert county_result.workbook is not None and county_result.data is not None
+    say(f"{county_result.data.cycle.owner.name}汇总：{county_result.data.summary()}")
+    city_cycle = cycle_for(home, home.registry.get(county).parent or county, period)
+    fill_cycle(city_cycle, home.inbox, seed=this.year + 1, kinds=("office", "department"))
+    passed_up = home.inbox / county_result.workbook.name
+    shutil.copyfile(county_result.workbook, passed_up)
+    arrive(passed_up, city_cycle.deadline_for(county_result.data.cycle.owner), seed=this.year)
+    regions = [u for u in city_cycle.expected if u.kind == "county" and u.code != county]
+    for i, region in enumerate(regions):  # the other counties run huizong themselves and send their 汇总
+        region_cycle = plan_cycle(home.registry, home.catalog, [], region.code, this, city_cycle.form.key)
+        send_region_total(region_cycle, city_cycle.deadline_for(region), home.inbox, seed=i, late=i == 2)
+    _say_intake(say, city_cycle.owner.name, this, run_intake(home, (), this))
+    city_result = consolidate_cycle(home, city_cycle)
+    assert city_result.workbook is not None and city_result.data is not None
+    say(f"{city_cycle.owner.name}汇总：{city_result.data.summary()}")
+    return [county_result.workbook, city_result.workbook]
+
+
+def _say_intake(say: Callable[[str], None], who: str, when: Period, outcomes: Sequence[Outcome]) -> None:
+    counts = {s: sum(o.status == s for o in outcomes) for s in ("accepted", "rejected", "duplicate")}
+    say(f"{who} {when.label}：收到 {len(outcomes)} 个文件（通过 {counts['accepted']}，退回 {counts['rejected']}，"
+        f"重复 {counts['duplicate']}）")  # fmt: skip

@@ -23,6 +23,7 @@ from huizong.forms import (
     CellType,
     CodeMap,
     Equation,
+    Figure,
     Form,
     Line,
     Node,
@@ -81,7 +82,7 @@ def load_form(path: Path) -> Form:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise src.fail("TOML", str(exc)) from exc
-    src.check_keys("文件", data, ("form", "table"), ("rule", "map"))
+    src.check_keys("文件", data, ("form", "table"), ("rule", "map", "figure"))
     head = data["form"]
     src.check_keys("[form]", head, _FORM_KEYS, ("default_type",))
     if head["period"] not in ("year", "quarter"):
@@ -107,7 +108,17 @@ def load_form(path: Path) -> Form:
         formulas=formulas,
         source=path,
         maps=tuple(_load_map(src, i, m) for i, m in enumerate(data.get("map", []))),
+        figures=tuple(_load_figure(src, i, f, cells) for i, f in enumerate(data.get("figure", []))),
     )
+
+
+def _load_figure(src: _Source, index: int, data: Mapping[str, Any], cells: Mapping[str, CellDef]) -> Figure:
+    where = f"[[figure]] #{index + 1} ({data.get('key', '?')})"
+    src.check_keys(where, data, ("key", "label", "cells"), ("group",))
+    for code in data["cells"]:
+        if code not in cells:
+            raise src.fail(where, f"单元格代码 {code!r} 不存在 (unknown cell code){suggest(code, cells)}")
+    return Figure(key=data["key"], label=data["label"], cells=tuple(data["cells"]), group=data.get("group", ""))
 
 
 def _load_map(src: _Source, index: int, data: Mapping[str, Any]) -> CodeMap:

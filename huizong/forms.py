@@ -147,6 +147,16 @@ class CodeMap:
     prefixes: tuple[tuple[str, str], ...] = ()
 
 
+@dataclass(frozen=True)
+class Figure:
+    """A key figure: the sum of some cells, shown per unit in a consolidated workbook (and charted by ``group``)."""
+
+    key: str
+    label: str
+    cells: tuple[str, ...]
+    group: str = ""
+
+
 @dataclass(frozen=True, eq=False)
 class Form:
     id: str
@@ -162,6 +172,7 @@ class Form:
     formulas: Mapping[str, tuple[str, ...]]  # computed cell -> the cells it sums, in evaluation order
     source: Path
     maps: tuple[CodeMap, ...] = ()
+    figures: tuple[Figure, ...] = ()
 
     @property
     def key(self) -> str:

@@ -80,35 +80,54 @@ def write_template(
     ``generated_at`` (default: now) is recorded in ``_meta`` and the file properties; the same inputs and the same
     time give a byte-identical file, which intake then recognises as the same file."""
     generated_at = generated_at or dt.datetime.now(dt.UTC).replace(microsecond=0)
-    values = dict(values or {})
-    unknown = sorted(set(values) - set(form.inputs))
-    if unknown:
-        raise ValueError(f"not input cells of {form.key}: {', '.join(unknown[:5])}")
-    computed = form.compute(numeric(values))
+    book = new_book(path, f"{unit.name}{period.label}{form.title}", form.key, generated_at)
+    fmt = Formats(book)
+    intro = book.add_worksheet(INSTRUCTIONS)
+    computed = form.compute(numeric(values or {}))
+    checks = add_form_sheets(book, fmt, form, unit, period, values or {}, password)
+    _write_instructions(intro, fmt, form, unit, period, deadline, checks, computed)
+    intro.protect(password)
+    intro.activate()
+    add_meta(book, form, unit, period, scope, generated_at)
+    book.close()
+    return path
+
+
+def new_book(path: Path, title: str, comments: str, generated_at: dt.datetime) -> Workbook:
+    """A workbook in which no text ever becomes a number, a formula or a link by accident."""
     path.parent.mkdir(parents=True, exist_ok=True)
     options = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
     book = xlsxwriter.Workbook(str(path), options)
     book.set_properties(
-        {
-            "title": f"{unit.name}{period.label}{form.title}",
-            "author": "huizong",
-            "comments": form.key,
-            "created": generated_at.replace(tzinfo=None),
-        }
+        {"title": title, "author": "huizong", "comments": comments, "created": generated_at.replace(tzinfo=None)}
     )
-    fmt = Formats(book)
-    intro = book.add_worksheet(INSTRUCTIONS)
-    checks: list[tuple[Rule, str, str]] = []  # rule, sheet, check cell
+    return book
+
+
+def add_form_sheets(
+    book: Workbook,
+    fmt: Formats,
+    form: Form,
+    unit: Unit,
+    period: Period,
+    values: Mapping[str, Value],
+    password: str,
+    prefix: str = "",
+) -> list[tuple[Rule, str, str]]:
+    """One sheet per table of ``form`` with ``values`` in its input cells and live totals and checks.
+
+    The sheets are named as the tables (``prefix`` before each name, for a second copy in the same workbook); only
+    unprefixed sheets are where ``_meta`` says the cells are. Returns each check cell as (rule, sheet, cell)."""
+    unknown = sorted(set(values) - set(form.inputs))
+    if unknown:
+        raise ValueError(f"not input cells of {form.key}: {', '.join(unknown[:5])}")
+    computed = form.compute(numeric(values))
+    checks: list[tuple[Rule, str, str]] = []
     for layout in layout_form(form).values():
-        sheet = book.add_worksheet(layout.table.sheet)
+        sheet = book.add_worksheet((prefix + layout.table.sheet)[:31])
         checks += _write_table(book, sheet, fmt, form, layout, unit, period, values, computed)
         sheet.protect(password, {"select_locked_cells": True, "select_unlocked_cells": True})
-    _write_instructions(intro, fmt, form, unit, period, deadline, checks, computed)
-    intro.protect(password)
-    intro.activate()
-    _write_meta(book.add_worksheet(SHEET), form, unit, period, scope, generated_at)
-    book.close()
-    return path
+    return checks
 
 
 def _heading(sheet: Worksheet, span: Span, text: str, fmt: Format) -> None:
@@ -323,9 +342,9 @@ def _write_instructions(
     sheet.hide_gridlines(2)
 
 
-def _write_meta(
-    sheet: Worksheet, form: Form, unit: Unit, period: Period, scope: str, generated_at: dt.datetime
-) -> None:
+def add_meta(book: Workbook, form: Form, unit: Unit, period: Period, scope: str, generated_at: dt.datetime) -> None:
+    """The very hidden ``_meta`` sheet (docs/meta.md): what the workbook is, and where each numeric cell is."""
+    sheet = book.add_worksheet(SHEET)
     if scope not in SCOPES:
         raise ValueError(f"scope must be one of {', '.join(SCOPES)}")
     rows = cell_rows(form)

@@ -57,8 +57,9 @@ class Warehouse:
 
 
 @contextmanager
-def open_warehouse(path: Path, read_only: bool = False) -> Iterator[Warehouse]:
-    """Open the working file; a writer gets the tables created and one transaction, committed on success."""
+def open_warehouse(path: Path, read_only: bool = False, commit: bool = True) -> Iterator[Warehouse]:
+    """Open the working file; a writer gets the tables created and one transaction, committed on success
+    (rolled back instead when ``commit`` is false: a dry run)."""
     if read_only:
         with duckdb.connect(str(path), read_only=True) as con:
             yield Warehouse(con)
@@ -73,4 +74,4 @@ def open_warehouse(path: Path, read_only: bool = False) -> Iterator[Warehouse]:
         except BaseException:
             con.execute("ROLLBACK")
             raise
-        con.execute("COMMIT")
+        con.execute("COMMIT" if commit else "ROLLBACK")

@@ -42,3 +42,16 @@ def prefect_harness() -> Iterator[None]:
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@pytest.fixture(scope="session")
+def played(tmp_path_factory: pytest.TempPathFactory) -> tuple[Home, str]:
+    """A data directory after `huizong demo`: a whole season of the demo county and city (takes ~20 s, once)."""
+    from click.testing import CliRunner
+
+    from huizong.cli import main
+
+    home = make_home(tmp_path_factory.mktemp("played") / "var")
+    result = CliRunner().invoke(main, ["demo", "--home", str(home.root)])
+    assert result.exit_code == 0, result.output
+    return home, result.output

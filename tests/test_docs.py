@@ -7,20 +7,17 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from click.testing import CliRunner
 
-from huizong.cli import main
-from tests.conftest import ROOT, make_home
+from huizong.config import Home
+from tests.conftest import ROOT
 
 QUERIES = re.findall(r"```sql\n(.*?)```", (ROOT / "docs" / "analysts.md").read_text(encoding="utf-8"), re.S)
 
 
 @pytest.fixture(scope="module")
-def snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    home = make_home(tmp_path_factory.mktemp("demo") / "var")
-    result = CliRunner().invoke(main, ["demo", "--home", str(home.root)])
-    assert result.exit_code == 0, result.output
-    assert "2025：应报 59 / 已报 56 / 通过 55 / 逾期 4 / 未报 3" in result.output
+def snapshot(played: tuple[Home, str]) -> Path:
+    home, output = played
+    assert "青石县汇总：应报 59 / 已报 56 / 通过 55 / 逾期 4 / 未报 3" in output
     return home.published / "huizong.duckdb"
 
 
