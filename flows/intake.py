@@ -89,12 +89,12 @@ def _status(outcome: steps.Outcome) -> str:
 
 
 @flow(name="intake")
-def intake(home: str | None = None, paths: list[str] | None = None, period: str | None = None) -> dict[str, int]:
+def intake(home: str | None = None, paths: list[str] | None = None, period: str | int | None = None) -> dict[str, int]:
     """Take in the inbox (or the given files and folders): archive, check, record, send receipts."""
     where = Home(home)
     run_id = steps.new_run_id()
     arrivals = archive(where, paths or [])
-    outcomes = judge(where, arrivals, period)
+    outcomes = judge(where, arrivals, str(period) if period else None)
     audits = record(where, run_id, outcomes)
     publish(where)
     receipts(where, outcomes)

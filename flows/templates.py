@@ -26,10 +26,12 @@ def report_templates(cycle: Cycle, paths: list[str]) -> None:
 
 
 @flow(name="distribute-templates")
-def distribute_templates(unit: str, period: str, form: str | None = None, home: str | None = None) -> list[str]:
+def distribute_templates(
+    unit: str | int, period: str | int, form: str | None = None, home: str | None = None
+) -> list[str]:
     """Write the templates of every unit that ``unit`` (a county or city) expects for ``period``."""
     where = Home(home)
-    cycle = cycle_for(where, unit, period, form)
+    cycle = cycle_for(where, str(unit), str(period), form)
     paths = write_templates(where, cycle)
     report_templates(cycle, paths)
     return paths

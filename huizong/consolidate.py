@@ -101,20 +101,33 @@ def consolidate(home: Home, cycles: Sequence[Cycle] = ()) -> Consolidation:
     return result
 
 
-def consolidate_cycle(home: Home, cycle: Cycle, dry_run: bool = False) -> Consolidation:
-    """Roll up, audit, publish, and write the cycle's consolidated workbook under ``<home>/out/<cycle>/``.
-
-    A dry run computes everything and writes nothing: the transaction is rolled back, nothing is published."""
+def roll_up_cycle(home: Home, cycle: Cycle, dry_run: bool = False) -> Consolidation:
+    """Rebuild the totals, run the audits and read what the cycle's workbook shows, in one transaction (rolled
+    back in a dry run)."""
     result = Consolidation(f"consolidate-{dt.datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}")
     with open_warehouse(home.warehouse, commit=not dry_run) as wh:
         result.audits = rebuild(wh, home, result.run_id, [cycle])
         result.data = gather(wh, cycle, home.registry.units, result.audits_pass)
-    if dry_run:
-        return result
-    publish(home)
+    return result
+
+
+def write_workbook(home: Home, result: Consolidation) -> Path:
+    """The consolidated workbook under ``<home>/out/<cycle>/``, dated by its data: the same data, the same file."""
+    assert result.data is not None
+    cycle = result.data.cycle
     name = f"{cycle.owner.code}_{cycle.owner.name}_汇总_{cycle.form.id}-{cycle.period}.xlsx"
     made = result.data.as_of or dt.datetime.now().replace(microsecond=0)
     result.workbook = write_consolidated(home.out / cycle.id / name, result.data, home.settings.template_password, made)
+    return result.workbook
+
+
+def consolidate_cycle(home: Home, cycle: Cycle, dry_run: bool = False) -> Consolidation:
+    """Roll up, audit, publish, and write the cycle's consolidated workbook (the CLI's way; the flow runs the same
+    steps as tasks). A dry run computes everything and writes nothing."""
+    result = roll_up_cycle(home, cycle, dry_run)
+    if not dry_run:
+        publish(home)
+        write_workbook(home, result)
     return result
 
 

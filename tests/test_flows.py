@@ -47,3 +47,28 @@ def test_the_intake_flow_records_checks_and_reports(prefect_harness: None, tmp_p
     with get_client(sync_client=True) as client:
         found = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["intake-findings"])))
     assert found and any("H3" in str(artifact.data) for artifact in found)
+
+
+@pytest.mark.harness
+def test_the_season_flow_takes_in_and_consolidates(prefect_harness: None, tmp_path: Path) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    from flows.consolidate import consolidate, season
+    from huizong.periods import Period
+    from huizong.template import write_template
+
+    home = make_home(tmp_path / "var")
+    form = home.catalog.get("annual_report/2021")
+    for i, unit in enumerate(home.registry.below("990171", Period(2025))[:5]):
+        values = {c: 0 for c in form.inputs} | {"t3.new_received.natural_person": i, "t3.granted.natural_person": i}
+        write_template(home.inbox / f"{unit.code}.xlsx", form, unit, Period(2025), values=values)
+    summary = season(unit=990171, period=2025, home=str(home.root))  # numbers, as `prefect deployment run -p` sends
+    assert summary == "应报 8 / 已报 5 / 通过 5 / 逾期 5 / 未报 3"
+    workbook = home.out / "990171-annual_report-2025" / "990171_明川高新技术产业开发区_汇总_annual_report-2025.xlsx"
+    assert read_workbook(workbook, home.catalog, home.registry).numbers()["t3.new_received.total"] == 0 + 1 + 2 + 3 + 4
+    assert consolidate(unit="990171", period="2025", home=str(home.root), dry_run=True) == summary
+    with get_client(sync_client=True) as client:
+        keys = ["990171-annual-report-2025-completeness", "990171-annual-report-2025-workbook"]
+        found = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=keys)))
+    assert {a.key for a in found} == set(keys)

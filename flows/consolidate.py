@@ -1,0 +1,108 @@
+"""Consolidation as Prefect flows: ``consolidate`` for a cycle, and ``season`` (intake, then consolidate) for the
+nightly run of a reporting window. Each step is a task; the library does the work (huizong/consolidate.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import flow, task
+from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+
+from flows.intake import intake
+from huizong import consolidate as steps
+from huizong.config import Home
+from huizong.cycles import Cycle
+from huizong.distribute import cycle_for
+
+STATUS = {"accepted": "通过", "rejected": "退回", "missing": "未报"}
+
+
+@task(name="roll up and audit", retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE)
+def roll_up(home: Home, cycle: Cycle, dry_run: bool) -> steps.Consolidation:
+    return steps.roll_up_cycle(home, cycle, dry_run)
+
+
+@task(name="publish the snapshot", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def publish(home: Home) -> Path:
+    return steps.publish(home)
+
+
+@task(name="write the consolidated workbook", cache_policy=NO_CACHE)
+def workbook(home: Home, result: steps.Consolidation) -> Path:
+    return steps.write_workbook(home, result)
+
+
+@task(name="report", cache_policy=NO_CACHE)
+def report(result: steps.Consolidation, written: Path | None) -> str:
+    data = result.data
+    assert data is not None
+    key = data.cycle.id.replace("_", "-").lower()
+    failed = [f"{name}（{len(rows)} 处）" for name, rows in result.audits.items() if rows]
+    lines = [
+        f"## {data.cycle.owner.name} {data.cycle.period.label} {data.cycle.form.title}",
+        data.summary(),
+        "汇总校验：全部通过" if not failed else "汇总校验发现问题：" + "，".join(failed),
+        f"汇总表：{written}" if written else "（试运行：未写出汇总表，也未发布）",
+    ]
+    create_markdown_artifact("\n\n".join(lines), key=f"{key}-summary", description=data.summary())
+    create_table_artifact(
+        [
+            {
+                "代码": r["unit_code"],
+                "单位": r["unit_name"],
+                "状态": STATUS[r["status"]],
+                "截止": str(r["deadline"]),
+                "逾期": "是" if r["late"] else "",
+                "错误": r["errors"],
+            }
+            for r in data.completeness
+        ],
+        key=f"{key}-completeness",
+        description=f"报送情况：{data.summary()}",
+    )
+    create_table_artifact(
+        [
+            {
+                "单位": f"{f['unit_code']} {f['unit_name']}",
+                "规则": f["rule"],
+                "位置": f"{f['sheet']}!{f['cell']}",
+                "填写": f["seen"],
+                "应为": f["expected"],
+                "说明": f["message"],
+            }
+            for f in data.findings
+        ],
+        key=f"{key}-findings",
+        description=f"{len(data.findings)} 条未解决的问题",
+    )
+    if written:
+        create_link_artifact(written.resolve().as_uri(), link_text=written.name, key=f"{key}-workbook")
+    return data.summary()
+
+
+@flow(name="consolidate")
+def consolidate(
+    unit: str | int, period: str | int, form: str | None = None, home: str | None = None, dry_run: bool = False
+) -> str:
+    """Consolidate a county's or city's cycle: totals, completeness, audits, snapshot, consolidated workbook.
+
+    ``unit`` and ``period`` also take numbers, as `prefect deployment run -p unit=990121 -p period=2025` sends them."""
+    where = Home(home)
+    cycle = cycle_for(where, str(unit), str(period), form)
+    result = roll_up(where, cycle, dry_run)
+    written = None
+    if not dry_run:
+        publish(where)
+        written = workbook(where, result)
+    return report(result, written)
+
+
+@flow(name="season")
+def season(
+    unit: str | int, period: str | int, form: str | None = None, home: str | None = None, dry_run: bool = False
+) -> str:
+    """The nightly run of a reporting window: take in the inbox for the period, then consolidate the cycle."""
+    if not dry_run:
+        intake(home=home, period=str(period))
+    return consolidate(unit=unit, period=period, form=form, home=home, dry_run=dry_run)
