@@ -267,7 +267,13 @@ def intake(home: Path, paths: tuple[Path, ...], period: str | None) -> None:
         huizong intake ~/收件/青石县 --period 2025
     """
     where = Home(home)
-    outcomes = run_intake(where, paths, Period.parse(period) if period else None, on_audits=_say_audits)
+    with click.progressbar(length=1, label="读取报表", file=sys.stderr) as bar:
+
+        def progress(done: int, of: int) -> None:
+            bar.length = of
+            bar.update(1)
+
+        outcomes = run_intake(where, paths, Period.parse(period) if period else None, _say_audits, progress)
     for outcome in outcomes:
         name = outcome.arrival.source.name
         if outcome.same_as is not None:

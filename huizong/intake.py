@@ -27,7 +27,7 @@ from huizong.consolidate import publish, rebuild
 from huizong.feedback import Receipt, feedback_path, write_feedback
 from huizong.periods import Period
 from huizong.reader import read_workbook
-from huizong.warehouse import open_warehouse
+from huizong.warehouse import WarehouseBusy, open_warehouse
 
 SKIPPED_PREFIXES = ("~$", ".")  # Excel's lock files and hidden files are not reports
 
@@ -86,8 +86,13 @@ def archive_files(home: Home, files: Iterable[Path]) -> list[Arrival]:
     return arrivals
 
 
-def judge(home: Home, arrivals: Sequence[Arrival], period: Period | None = None) -> list[Outcome]:
-    """Read and judge the contents not seen before; the rest are duplicates."""
+def judge(
+    home: Home,
+    arrivals: Sequence[Arrival],
+    period: Period | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[Outcome]:
+    """Read and judge the contents not seen before; the rest are duplicates. ``progress`` hears of each file read."""
     hashes = pa.table({"sha256": [a.sha256 for a in arrivals]})
     with open_warehouse(home.warehouse) as wh:
         known = {sha: status for sha, status, *_ in wh.rows("intake/known_files", incoming=hashes)}
@@ -100,7 +105,11 @@ def judge(home: Home, arrivals: Sequence[Arrival], period: Period | None = None)
             first[arrival.sha256] = arrival.source
             fresh.append(outcome)
         outcomes.append(outcome)
-    readings = [read_workbook(o.arrival.archived, home.catalog, home.registry) for o in fresh]
+    readings = []
+    for outcome in fresh:
+        readings.append(read_workbook(outcome.arrival.archived, home.catalog, home.registry))
+        if progress:
+            progress(1)
     previous = previous_values(home, [(r.meta.get("unit_code", ""), r.meta.get("period", "")) for r in readings])
     for outcome, verdict in zip(fresh, assess(home, readings, previous, period), strict=True):
         outcome.verdict = verdict
@@ -129,7 +138,7 @@ def previous_values(
                 )
                 for unit, code, number, amount in rows:
                     found.setdefault((unit, period), {})[code] = amount if amount is not None else number
-    except duckdb.IOException:
+    except (duckdb.IOException, WarehouseBusy):
         if not read_only:
             raise
     return dict(found)
@@ -186,11 +195,20 @@ def run_intake(
     paths: Sequence[Path] = (),
     period: Period | None = None,
     on_audits: Callable[[dict[str, list[dict[str, object]]]], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[Outcome]:
-    """The whole intake, as the CLI runs it (the flow runs the same steps as tasks)."""
+    """The whole intake, as the CLI runs it (the flow runs the same steps as tasks). ``progress(done, of)``."""
     run_id = new_run_id()
     arrivals = archive_files(home, collect(home, paths))
-    outcomes = judge(home, arrivals, period)
+    done = 0
+
+    def step(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress(done, len(arrivals))
+
+    outcomes = judge(home, arrivals, period, step)
     audits = record(home, run_id, outcomes)
     if on_audits:
         on_audits(audits)

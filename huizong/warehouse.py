@@ -15,7 +15,15 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from huizong.errors import HuizongError
+
 SQL = Path(__file__).resolve().parent.parent / "sql"
+
+
+class WarehouseBusy(HuizongError):
+    """Another process holds the working file (DuckDB allows one writer, or many readers, never both)."""
+
+
 TABLES = ("runs", "receipts", "submissions", "cell_values", "findings", "audit_results")
 
 
@@ -56,16 +64,27 @@ class Warehouse:
                 self.con.unregister(table)
 
 
+def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise WarehouseBusy(
+                f"数据库 {path} 正被另一个程序使用（另一次运行尚未结束？分析请使用 published/ 中的快照）：{exc}"
+            ) from exc
+        raise
+
+
 @contextmanager
 def open_warehouse(path: Path, read_only: bool = False, commit: bool = True) -> Iterator[Warehouse]:
     """Open the working file; a writer gets the tables created and one transaction, committed on success
     (rolled back instead when ``commit`` is false: a dry run)."""
     if read_only:
-        with duckdb.connect(str(path), read_only=True) as con:
+        with _connect(path, read_only=True) as con:
             yield Warehouse(con)
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(path)) as con:
+    with _connect(path, read_only=False) as con:
         for table in TABLES:
             con.execute(statement(f"tables/{table}"))
         con.execute("BEGIN TRANSACTION")

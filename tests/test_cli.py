@@ -159,3 +159,34 @@ def test_intake_prints_one_line_per_file_and_a_summary(home: Path, tmp_path: Pat
     assert lines[-1] == "共 2 个文件：通过 1，退回 1，重复 0"
     code, out, _ = run("intake", home=home)
     assert code == 0 and out.strip() == "共 0 个文件：通过 0，退回 0，重复 0"
+
+
+def test_a_busy_warehouse_is_one_readable_line(home: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    _filled(home, home / "inbox" / "a.xlsx")
+    assert run("intake", home=home)[0] == 0
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, sys; c = duckdb.connect({str(home / 'warehouse.duckdb')!r}); "
+            "print('held', flush=True); sys.stdin.readline()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        _filled(
+            home, home / "inbox" / "b.xlsx", **{"t3.new_received.natural_person": 4, "t3.granted.natural_person": 4}
+        )
+        code, _, err = run("intake", home=home)
+        errors = [line for line in err.splitlines() if line.startswith("huizong:")]
+        assert code == 2 and len(errors) == 1 and "正被另一个程序使用" in errors[0] and "Traceback" not in err
+        assert (home / "inbox" / "b.xlsx").exists()  # not moved: it will be taken next time
+    finally:
+        holder.kill()
+        holder.wait()
