@@ -14,8 +14,7 @@ from huizong import consolidate as steps
 from huizong.config import Home
 from huizong.cycles import Cycle
 from huizong.distribute import cycle_for
-
-STATUS = {"accepted": "通过", "rejected": "退回", "missing": "未报"}
+from huizong.findings import STATUS_LABELS
 
 
 @task(name="roll up and audit", retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE)
@@ -51,7 +50,7 @@ def report(result: steps.Consolidation, written: Path | None) -> str:
             {
                 "代码": r["unit_code"],
                 "单位": r["unit_name"],
-                "状态": STATUS[r["status"]],
+                "状态": STATUS_LABELS[r["status"]],
                 "截止": str(r["deadline"]),
                 "逾期": "是" if r["late"] else "",
                 "错误": r["errors"],

@@ -11,9 +11,9 @@ from prefect.cache_policies import NO_CACHE
 from huizong import intake as steps
 from huizong.config import Home
 from huizong.consolidate import publish as publish_snapshot
+from huizong.findings import SEVERITY_LABELS as SEVERITY
+from huizong.findings import STATUS_LABELS
 from huizong.periods import Period
-
-SEVERITY = {"error": "错误", "warning": "提示"}
 
 
 @task(name="archive files", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
@@ -48,7 +48,7 @@ def tidy(home: Home, arrivals: list[steps.Arrival]) -> None:
 
 @task(name="report", cache_policy=NO_CACHE)
 def report(run_id: str, outcomes: list[steps.Outcome], audits: dict[str, list[dict[str, object]]]) -> dict[str, int]:
-    counts = {s: sum(o.status == s for o in outcomes) for s in ("accepted", "rejected", "duplicate")}
+    counts = steps.count(outcomes)
     lines = [f"| {o.arrival.source.name} | {_who(o)} | {_status(o)} |" for o in outcomes]
     summary = (
         f"共 {len(outcomes)} 个文件：通过 {counts['accepted']}，退回 {counts['rejected']}，重复 {counts['duplicate']}"
@@ -85,7 +85,7 @@ def _who(outcome: steps.Outcome) -> str:
 
 
 def _status(outcome: steps.Outcome) -> str:
-    return {"accepted": "通过", "rejected": "退回", "duplicate": "重复"}[outcome.status]
+    return STATUS_LABELS[outcome.status]
 
 
 @flow(name="intake")

@@ -24,7 +24,8 @@ from huizong.consolidate import consolidate_cycle
 from huizong.demo import play
 from huizong.distribute import cycle_for, template_name, write_cycle_templates
 from huizong.errors import HuizongError, UsageError
-from huizong.intake import previous_values, run_intake
+from huizong.findings import STATUS_LABELS
+from huizong.intake import count, previous_values, run_intake
 from huizong.periods import Period
 from huizong.reader import read_workbook
 from huizong.template import write_template
@@ -279,10 +280,10 @@ def intake(home: Path, paths: tuple[Path, ...], period: str | None) -> None:
         if outcome.same_as is not None:
             click.echo(f"重复  {name}（与本批的 {outcome.same_as.name} 内容相同）")
         elif outcome.verdict is None:
-            click.echo(f"重复  {name}（此前已收到，状态：{STATUS[outcome.earlier_status]}）")
+            click.echo(f"重复  {name}（此前已收到，状态：{STATUS_LABELS[outcome.earlier_status]}）")
         else:
             click.echo(verdict_line(outcome.verdict, name))
-    counts = {s: sum(o.status == s for o in outcomes) for s in ("accepted", "rejected", "duplicate")}
+    counts = count(outcomes)
     click.echo(
         f"共 {len(outcomes)} 个文件：通过 {counts['accepted']}，退回 {counts['rejected']}，重复 {counts['duplicate']}"
     )
@@ -312,7 +313,7 @@ def status(home: Path, cycle_id: str | None, as_json: bool) -> None:
             (
                 r["unit_code"],
                 r["unit_name"],
-                STATUS[r["status"]],
+                STATUS_LABELS[r["status"]],
                 str(r["deadline"]),
                 "是" if r["overdue"] else "",
                 str(r["files"]),
@@ -382,14 +383,11 @@ def _say_audits(audits: dict[str, list[dict[str, object]]]) -> None:
             click.echo(f"huizong: 审计 {name} 发现 {len(rows)} 处问题（见 audit_results 表）", err=True)
 
 
-STATUS = {"accepted": "通过", "rejected": "退回", "superseded": "已被替代", "missing": "未报", "": "未知"}
-
-
 def verdict_line(verdict: Verdict, name: str) -> str:
     meta = verdict.reading.meta
     who = f"{meta['unit_code']} {meta.get('unit_name', '')} {meta['period']}" if "unit_code" in meta else "（无法识别）"
     errors, warnings = verdict.counts()
-    return f"{STATUS[verdict.status]}  {who}  {name}  错误 {errors}，提示 {warnings}"
+    return f"{STATUS_LABELS[verdict.status]}  {who}  {name}  错误 {errors}，提示 {warnings}"
 
 
 def verdict_json(verdict: Verdict) -> dict[str, Any]:

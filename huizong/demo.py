@@ -23,7 +23,7 @@ from huizong.cycles import Cycle, plan_cycle
 from huizong.distribute import cycle_for, template_name
 from huizong.forms import Form
 from huizong.formulas import Value
-from huizong.intake import Outcome, run_intake
+from huizong.intake import Outcome, count, run_intake
 from huizong.periods import Period
 from huizong.registry import Unit
 from huizong.template import write_template
@@ -79,8 +79,8 @@ def report(form: Form, unit: Unit, rng: random.Random, last: Mapping[str, Value]
         values[f"t3.new_received.{col}"] = new[i]
         values[f"t3.carried_over.{col}"] = carried
         values[f"t3.carried_forward.{col}"] = forward
-        for key, count in zip(RESULTS, spread(new[i] + carried - forward, RESULTS, rng), strict=True):
-            values[f"t3.{key}.{col}"] = count
+        for key, number in zip(RESULTS, spread(new[i] + carried - forward, RESULTS, rng), strict=True):
+            values[f"t3.{key}.{col}"] = number
     if form.version == "2021":
         _part_two(values, unit, rng, last)
     for group in ("review", "lawsuit_direct", "lawsuit_after_review"):
@@ -223,6 +223,6 @@ def play(home: Home, county: str, period: str, say: Callable[[str], None]) -> li
 
 
 def _say_intake(say: Callable[[str], None], who: str, when: Period, outcomes: Sequence[Outcome]) -> None:
-    counts = {s: sum(o.status == s for o in outcomes) for s in ("accepted", "rejected", "duplicate")}
+    counts = count(outcomes)
     say(f"{who} {when.label}：收到 {len(outcomes)} 个文件（通过 {counts['accepted']}，退回 {counts['rejected']}，"
         f"重复 {counts['duplicate']}）")  # fmt: skip

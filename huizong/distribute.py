@@ -17,7 +17,12 @@ _UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
 
 def template_name(unit: Unit, form_id: str, period: Period) -> str:
     """``990121101_梅口镇_annual_report-2025.xlsx``: sorts by code, readable by a person."""
-    return f"{unit.code}_{_UNSAFE.sub('_', unit.name)}_{form_id}-{period}.xlsx"
+    return f"{unit.code}_{safe_name(unit.name)}_{form_id}-{period}.xlsx"
+
+
+def safe_name(text: str) -> str:
+    """A name fit for a file on any system: no path separators, reserved characters or spaces."""
+    return _UNSAFE.sub("_", text)
 
 
 def cycle_for(home: Home, owner: str, period: str, form: str | None = None) -> Cycle:

@@ -11,7 +11,8 @@ from collections.abc import Iterable
 
 
 class HuizongError(Exception):
-    """Base class. ``exit_code`` follows the CLI contract: 1 input rejected, 2 wrong usage or setup."""
+    """Base class. ``exit_code`` follows the CLI contract: 2 wrong usage or setup. (A rejected file is not an
+    exception: the commands that judge files exit 1 on their verdict.)"""
 
     exit_code = 2
 
@@ -30,12 +31,6 @@ class FormError(HuizongError):
 
 class RegistryError(HuizongError):
     """The unit registry or the cycles file is wrong."""
-
-
-class InputRejected(HuizongError):
-    """A file given to a command was rejected; the findings say why."""
-
-    exit_code = 1
 
 
 def suggest(word: str, choices: Iterable[str]) -> str:

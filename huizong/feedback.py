@@ -8,7 +8,6 @@ text goes through ``write_string``), so a cell that starts with ``=``, ``+``, ``
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,15 +17,14 @@ from xlsxwriter.workbook import Format
 from xlsxwriter.worksheet import Worksheet
 
 from huizong.assess import Verdict
+from huizong.distribute import safe_name
+from huizong.findings import SEVERITY_LABELS as SEVERITY
 from huizong.findings import Finding
 from huizong.forms import Form
 from huizong.layout import layout_form
 from huizong.periods import Period
 from huizong.registry import Unit
 from huizong.template import Formats, print_setup, write_frame
-
-SEVERITY = {"error": "错误", "warning": "提示"}
-_UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
 
 
 @dataclass(frozen=True)
@@ -44,9 +42,9 @@ def feedback_path(out: Path, verdict: Verdict, receipt: Receipt) -> Path:
     meta = verdict.reading.meta
     folder = out / (verdict.cycle.id if verdict.cycle else "unidentified") / "feedback"
     if "unit_code" in meta:
-        name = f"{meta['unit_code']}_{_UNSAFE.sub('_', meta.get('unit_name', ''))}_{receipt.sha256[:8]}.xlsx"
+        name = f"{meta['unit_code']}_{safe_name(meta.get('unit_name', ''))}_{receipt.sha256[:8]}.xlsx"
     else:
-        name = f"{receipt.sha256[:8]}_{_UNSAFE.sub('_', Path(receipt.file_name).stem)}.xlsx"
+        name = f"{receipt.sha256[:8]}_{safe_name(Path(receipt.file_name).stem)}.xlsx"
     return folder / name
 
 

@@ -6,6 +6,15 @@ from dataclasses import asdict, dataclass
 from typing import Literal
 
 Severity = Literal["error", "warning"]
+SEVERITY_LABELS = {"error": "错误", "warning": "提示"}
+STATUS_LABELS = {
+    "accepted": "通过",
+    "rejected": "退回",
+    "superseded": "已被替代",
+    "missing": "未报",
+    "duplicate": "重复",
+    "": "未知",
+}
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,11 @@ class Outcome:
         return self.verdict.status if self.verdict else "duplicate"
 
 
+def count(outcomes: Sequence[Outcome]) -> dict[str, int]:
+    """How many files of a run were accepted, rejected, or duplicates of earlier ones."""
+    return {status: sum(o.status == status for o in outcomes) for status in ("accepted", "rejected", "duplicate")}
+
+
 def collect(home: Home, paths: Sequence[Path]) -> list[Path]:
     """The files to take: those given, or everything in the inbox (not its ``processed`` folder)."""
     roots = list(paths) or [home.inbox]
@@ -154,7 +159,7 @@ def record(home: Home, run_id: str, outcomes: Sequence[Outcome]) -> dict[str, li
         wh.run("intake/insert_cell_values", incoming_values=_values(judged))
         wh.run("intake/insert_findings", incoming_findings=_findings(judged))
         wh.run("intake/supersede")
-        counts = {s: sum(o.status == s for o in outcomes) for s in ("accepted", "rejected", "duplicate")}
+        counts = count(outcomes)
         started = outcomes[0].arrival.taken_at if outcomes else dt.datetime.now()
         wh.run("intake/insert_run", {"run_id": run_id, "started_at": started, "files": len(outcomes), **counts})
         return rebuild(wh, home, run_id)

@@ -22,6 +22,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from huizong.cycles import Cycle
+from huizong.findings import SEVERITY_LABELS, STATUS_LABELS
 from huizong.forms import Figure, Form
 from huizong.registry import KINDS, Unit
 from huizong.template import Formats, add_form_sheets, add_meta, new_book
@@ -29,7 +30,6 @@ from huizong.warehouse import Warehouse
 
 Number = int | Decimal
 KIND_ORDER = ("office", "department", "township", "street", "county", "zone", "city")
-STATUS = {"accepted": "通过", "rejected": "退回", "missing": "未报"}
 
 
 @dataclass
@@ -286,7 +286,7 @@ def _completeness(sheet: Worksheet, styles: _Styles, data: Consolidated) -> None
         sheet.write_string(row, 0, r["unit_code"], styles.text)
         sheet.write_string(row, 1, r["unit_name"], styles.text)
         sheet.write_string(row, 2, KINDS.get(r["unit_kind"], r["unit_kind"]), styles.text)
-        sheet.write_string(row, 3, STATUS[r["status"]], styles.alert if chase else styles.text)
+        sheet.write_string(row, 3, STATUS_LABELS[r["status"]], styles.alert if chase else styles.text)
         sheet.write_datetime(row, 4, dt.datetime.combine(r["deadline"], dt.time()), styles.date)
         for col, key in ((5, "first_received"), (6, "last_received")):
             if r[key] is None:
@@ -311,10 +311,10 @@ def _findings(sheet: Worksheet, styles: _Styles, data: Consolidated) -> None:
         cells = (
             f["unit_code"],
             f["unit_name"] or "",
-            STATUS.get(f["status"], f["status"]),
+            STATUS_LABELS.get(f["status"], f["status"]),
             f["file_name"],
             f["rule"],
-            "错误" if f["severity"] == "error" else "提示",
+            SEVERITY_LABELS[f["severity"]],
             where,
             f["seen"],
             f["expected"],
