@@ -92,15 +92,6 @@ def rebuild(wh: Warehouse, home: Home, run_id: str, cycles: Sequence[Cycle] = ()
     return audit(wh, run_id)
 
 
-def consolidate(home: Home, cycles: Sequence[Cycle] = ()) -> Consolidation:
-    """Roll up everything the warehouse holds, audit it, and publish the snapshot."""
-    result = Consolidation(f"consolidate-{dt.datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}")
-    with open_warehouse(home.warehouse) as wh:
-        result.audits = rebuild(wh, home, result.run_id, cycles)
-    publish(home)
-    return result
-
-
 def roll_up_cycle(home: Home, cycle: Cycle, dry_run: bool = False) -> Consolidation:
     """Rebuild the totals, run the audits and read what the cycle's workbook shows, in one transaction (rolled
     back in a dry run)."""

@@ -8,7 +8,6 @@ the reader and the validation all derive from the ``Form`` built here; nothing e
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -194,14 +193,6 @@ class Form:
         for code, parts in self.formulas.items():
             values[code] = sum((values[p] for p in parts), start=0)
         return values
-
-    def structure_hash(self) -> str:
-        """A hash of what a template depends on: codes, types and the printed labels of every cell."""
-        digest = hashlib.sha256(f"{self.key}\n".encode())
-        for cell in self.cells.values():
-            line = "|".join([cell.code, cell.type, str(cell.computed), *cell.row.labels, "/", *cell.col.labels])
-            digest.update(line.encode() + b"\n")
-        return digest.hexdigest()
 
 
 def cell_code(table: str, row: Line, col: Line) -> str:

@@ -37,10 +37,6 @@ class Unit:
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
 
-    @property
-    def kind_label(self) -> str:
-        return KINDS[self.kind]
-
     def active_in(self, period: Period) -> bool:
         starts_in_time = self.valid_from is None or self.valid_from <= period.end
         ends_in_time = self.valid_to is None or self.valid_to >= period.start

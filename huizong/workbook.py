@@ -25,6 +25,7 @@ from huizong.cycles import Cycle
 from huizong.findings import SEVERITY_LABELS, STATUS_LABELS
 from huizong.forms import Figure, Form
 from huizong.registry import KINDS, Unit
+from huizong.status import line
 from huizong.template import Formats, add_form_sheets, add_meta, new_book
 from huizong.warehouse import Warehouse
 
@@ -49,9 +50,15 @@ class Consolidated:
     def summary(self) -> str:
         rows = self.completeness
         received = sum(1 for r in rows if r["status"] != "missing")
-        accepted = sum(1 for r in rows if r["status"] == "accepted")
-        late = sum(1 for r in rows if r["late"])
-        return f"应报 {len(rows)} / 已报 {received} / 通过 {accepted} / 逾期 {late} / 未报 {len(rows) - received}"
+        return line(
+            {
+                "expected": len(rows),
+                "received": received,
+                "missing": len(rows) - received,
+                "accepted": sum(1 for r in rows if r["status"] == "accepted"),
+                "late": sum(1 for r in rows if r["late"]),
+            }
+        )
 
 
 def _values(rows: Sequence[tuple[Any, ...]]) -> dict[str, Number]:
@@ -215,8 +222,8 @@ def _cover(sheet: Worksheet, styles: _Styles, title: str, data: Consolidated) ->
         "同比：汇总数与上期对比",
         "图表：办理结果构成、各单位申请量、同比",
     ]
-    for line in contents:
-        sheet.merge_range(row, 1, row, 4, line, styles.text)
+    for entry in contents:
+        sheet.merge_range(row, 1, row, 4, entry, styles.text)
         row += 1
     _print(sheet, 0, landscape=False)
 
