@@ -17,6 +17,7 @@ from huizong.errors import RegistryError, UsageError, suggest
 from huizong.periods import Period
 
 KINDS = {
+    "province": "省（汇总）",
     "city": "市（汇总）",
     "county": "县（市、区）（汇总）",
     "zone": "开发区、功能区（汇总）",

@@ -30,7 +30,7 @@ from huizong.template import Formats, add_form_sheets, add_meta, new_book
 from huizong.warehouse import Warehouse
 
 Number = int | Decimal
-KIND_ORDER = ("office", "department", "township", "street", "county", "zone", "city")
+KIND_ORDER = ("office", "department", "township", "street", "county", "zone", "city", "province")
 
 
 @dataclass
