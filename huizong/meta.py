@@ -88,5 +88,15 @@ def cell_rows(form: Form) -> list[CellRow]:
 
 def template_hash(form_id: str, version: str, unit_code: str, period: str, scope: str, rows: Sequence[CellRow]) -> str:
     """A hash of a template's identity and cell map: edit either in ``_meta`` and it no longer matches."""
-    payload = json.dumps([form_id, version, unit_code, period, scope, [r.as_tuple() for r in rows]], ensure_ascii=False)
-    return hashlib.sha256(payload.encode()).hexdigest()
+    return hash_with_rows(form_id, version, unit_code, period, scope, rows_json(rows))
+
+
+def rows_json(rows: Sequence[CellRow]) -> str:
+    return json.dumps([r.as_tuple() for r in rows], ensure_ascii=False)
+
+
+def hash_with_rows(form_id: str, version: str, unit_code: str, period: str, scope: str, rows: str) -> str:
+    """``template_hash`` with the cell map already as JSON (the reader computes it once per form): the payload is
+    the JSON list ``[form_id, version, unit_code, period, scope, rows]``."""
+    head = ", ".join(json.dumps(part, ensure_ascii=False) for part in (form_id, version, unit_code, period, scope))
+    return hashlib.sha256(f"[{head}, {rows}]".encode()).hexdigest()

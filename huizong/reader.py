@@ -8,12 +8,15 @@ kept as typed, so the identities check it like any other figure; a total that wa
 
 from __future__ import annotations
 
+import io
+import re
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, NamedTuple
 from xml.etree import ElementTree
 
 from python_calamine import CalamineWorkbook
@@ -24,7 +27,16 @@ from huizong.files import inspect
 from huizong.findings import Finding
 from huizong.forms import Form
 from huizong.layout import layout_form
-from huizong.meta import CELL_COLUMNS, CELLS_HEADER_ROW, HEADER_KEYS, MARKER, SHEET, CellRow, cell_rows, template_hash
+from huizong.meta import (
+    CELL_COLUMNS,
+    CELLS_HEADER_ROW,
+    HEADER_KEYS,
+    MARKER,
+    SHEET,
+    cell_rows,
+    hash_with_rows,
+    rows_json,
+)
 from huizong.periods import Period
 from huizong.registry import Registry
 from huizong.values import USABLE, Parsed, parse
@@ -34,8 +46,7 @@ _NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 
 
-@dataclass(frozen=True)
-class CellValue:
+class CellValue(NamedTuple):
     code: str
     raw: str
     value: int | Decimal | None  # None: blank, "/" or unreadable; see ``status``
@@ -95,6 +106,39 @@ def _meta_finding(reading: Reading, message: str, english: str, cell: str = "") 
     return False
 
 
+@dataclass(frozen=True)
+class _Place:
+    code: str
+    row: int
+    col: int
+    a1: str
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What reading a template of one form needs, worked out once per form: the ``_meta`` cell map it must carry
+    (as rows and as the JSON its hash covers) and where each cell sits, table by table."""
+
+    rows: list[list[str]]
+    rows_json: str
+    tables: tuple[tuple[str, int, tuple[_Place, ...]], ...]  # (sheet, end row, cells)
+    places: dict[str, tuple[str, str]]  # code -> (sheet, A1)
+
+
+@cache
+def _plan(form: Form) -> _Plan:
+    layouts = layout_form(form)
+    expected = cell_rows(form)
+    tables = []
+    places: dict[str, tuple[str, str]] = {}
+    for table in form.tables:
+        layout = layouts[table.code]
+        cells = tuple(_Place(code, span.row, span.col, span.a1) for code, span in layout.cells.items())
+        tables.append((table.sheet, layout.end_row, cells))
+        places |= {place.code: (table.sheet, place.a1) for place in cells}
+    return _Plan([list(r.as_tuple()) for r in expected], rows_json(expected), tuple(tables), places)
+
+
 def _read_meta(book: CalamineWorkbook, reading: Reading, catalog: FormCatalog, registry: Registry | None) -> bool:
     if SHEET not in book.sheet_names:
         ours = any({t.sheet for t in form.tables} <= set(book.sheet_names) for form in catalog.forms.values())
@@ -130,17 +174,18 @@ def _read_meta(book: CalamineWorkbook, reading: Reading, catalog: FormCatalog, r
             "unknown form in _meta",
             _address("form_id"),
         )
-    rows = [CellRow(*(cell(r, c) for c in range(len(CELL_COLUMNS)))) for r in range(CELLS_HEADER_ROW + 1, len(grid))]
-    rows = [r for r in rows if r.code]
-    expected = cell_rows(form)
-    if [r.as_tuple() for r in rows] != [r.as_tuple() for r in expected]:
-        return _meta_finding(
-            reading,
-            "模板识别信息（_meta）与表式不一致，模板可能被改动，请重新下载模板填报",
-            "_meta cell map was edited",
-            "A1",
-        )
-    digest = template_hash(form.id, form.version, meta["unit_code"], meta["period"], meta["scope"], rows)
+    plan = _plan(form)
+    width = len(CELL_COLUMNS)
+    if [row[:width] for row in grid[CELLS_HEADER_ROW + 1 :]] != plan.rows:  # else compare as text, row by row
+        rows = [[cell(r, c) for c in range(width)] for r in range(CELLS_HEADER_ROW + 1, len(grid))]
+        if [r for r in rows if r[0]] != plan.rows:
+            return _meta_finding(
+                reading,
+                "模板识别信息（_meta）与表式不一致，模板可能被改动，请重新下载模板填报",
+                "_meta cell map was edited",
+                "A1",
+            )
+    digest = hash_with_rows(form.id, form.version, meta["unit_code"], meta["period"], meta["scope"], plan.rows_json)
     if digest != meta["template_hash"]:
         return _meta_finding(
             reading,
@@ -175,46 +220,44 @@ def _text(content: Any) -> str:
 
 
 def _read_values(book: CalamineWorkbook, reading: Reading, form: Form) -> None:
-    layouts = layout_form(form)
-    scans = scan_sheets(reading.path, [t.sheet for t in form.tables])
+    plan = _plan(form)
+    scans = scan_sheets(reading.path, [sheet for sheet, _, _ in plan.tables])
     parsed: dict[str, Parsed] = {}
-    for table in form.tables:
-        if table.sheet not in book.sheet_names:
+    names = set(book.sheet_names)
+    for sheet, end_row, places in plan.tables:
+        if sheet not in names:
             reading.findings.append(
-                Finding("META", "error", f"缺少工作表“{table.sheet}”", sheet=table.sheet, message_en="sheet missing")
+                Finding("META", "error", f"缺少工作表“{sheet}”", sheet=sheet, message_en="sheet missing")
             )
             continue
-        layout = layouts[table.code]
-        grid = book.get_sheet_by_name(table.sheet).to_python(skip_empty_area=False, nrows=layout.end_row)
-        errors = scans[table.sheet].errors if table.sheet in scans else {}
-        for code, span in layout.cells.items():
-            row = grid[span.row] if span.row < len(grid) else []
-            content = errors.get(span.a1) or (row[span.col] if span.col < len(row) else None)
-            parsed[code] = parse(content, form.cells[code])
+        grid = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=end_row)
+        errors = scans[sheet].errors if sheet in scans else {}
+        for place in places:
+            row = grid[place.row] if place.row < len(grid) else ()
+            content = errors.get(place.a1) or (row[place.col] if place.col < len(row) else None)
+            parsed[place.code] = parse(content, form.cells[place.code])
     _resolve(reading, form, parsed, {name: scan.formulas for name, scan in scans.items()})
 
 
 def _resolve(reading: Reading, form: Form, parsed: Mapping[str, Parsed], formulas: Mapping[str, set[str]]) -> None:
-    layouts = layout_form(form)
+    places = _plan(form).places
     values: dict[str, CellValue] = {}
     numbers: dict[str, int | Decimal] = {}
     for code in form.inputs:
         if code in parsed:
             p = parsed[code]
-            cell = form.cells[code]
-            if layouts[cell.table].cells[code].a1 in formulas.get(form.table(cell.table).sheet, set()):
+            sheet, address = places[code]
+            if address in formulas.get(sheet, ()):
                 p = _input_formula(p)
             values[code] = CellValue(code, p.raw, p.value, p.status)
             numbers[code] = p.value if p.value is not None else 0
     for code, parts in form.formulas.items():
         if code not in parsed:
             continue
-        cell = form.cells[code]
-        sheet = form.table(cell.table).sheet
-        address = layouts[cell.table].cells[code].a1
+        sheet, address = places[code]
         p = parsed[code]
         total = sum((numbers.get(part, 0) for part in parts), start=0)
-        if address in formulas.get(sheet, set()):
+        if address in formulas.get(sheet, ()):
             values[code] = CellValue(code, p.raw, total, "ok")
             numbers[code] = total
         elif p.status in USABLE:
@@ -278,20 +321,68 @@ def scan_sheets(path: Path, sheets: Sequence[str]) -> dict[str, SheetScan]:
                 target = targets.get(name)
                 if target is None or archive.getinfo(target).file_size > MAX_SHEET_XML:
                     continue
-                scan = found[name] = SheetScan()
-                with archive.open(target) as stream:
-                    for _, element in ElementTree.iterparse(stream):
-                        if element.tag == f"{_NS}c":
-                            address = element.get("r", "")
-                            if element.find(f"{_NS}f") is not None:
-                                scan.formulas.add(address)
-                            if element.get("t") == "e":
-                                value = element.find(f"{_NS}v")
-                                scan.errors[address] = value.text or "#VALUE!" if value is not None else "#VALUE!"
-                            element.clear()
+                data = archive.read(target)
+                found[name] = _scan_fast(data) or _scan_tree(data)
     except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError):
         return found
     return found
+
+
+# Cells are found by searching for the few tags that matter in the common case (no namespace prefixes, an ``r`` on
+# every formula or error cell: every writer we know); anything unusual is parsed as XML instead.
+_VALUE = re.compile(rb"<v>([^<]*)</v>")
+
+
+def _scan_fast(data: bytes) -> SheetScan | None:
+    unusual = (b"<!--", b"<![CDATA[", b" t =", b" t= ", b"\tt=", b"\nt=")  # comments, or spacing we do not look for
+    if b"<worksheet" not in data[:4096] or any(mark in data for mark in unusual):
+        return None
+    scan = SheetScan()
+    pos = data.find(b"<f")
+    while pos != -1:
+        if data[pos + 2 : pos + 3] in (b">", b" ", b"/"):
+            opening = _cell_opening(data, pos)
+            if opening is None or data[opening.end() : pos].strip():  # <f> must be the cell's first child
+                return None
+            scan.formulas.add(opening.group(1).decode())
+        pos = data.find(b"<f", pos + 2)
+    for quote in (b'"', b"'"):
+        pos = data.find(b" t=" + quote + b"e" + quote)
+        while pos != -1:
+            opening = _cell_opening(data, pos)
+            if opening is None or opening.end() < pos:
+                return None
+            close = data.find(b"</c>", opening.end())
+            closed = opening.group(0).endswith(b"/>") or close == -1
+            value = None if closed else _VALUE.search(data, opening.end(), close)
+            scan.errors[opening.group(1).decode()] = value.group(1).decode() if value and value.group(1) else "#VALUE!"
+            pos = data.find(b" t=" + quote + b"e" + quote, pos + 6)
+    return scan
+
+
+_OPENING = re.compile(rb"<c(?=\s)[^<>]*?\sr\s*=\s*[\"']([A-Za-z]{1,3}[0-9]{1,7})[\"'][^<>]*>")
+
+
+def _cell_opening(data: bytes, pos: int) -> re.Match[bytes] | None:
+    """The ``<c ...>`` tag that opens the cell around ``pos``, when it has an address."""
+    start = data.rfind(b"<c", 0, pos)
+    if start == -1 or data[start + 2 : start + 3] not in (b" ", b"\t", b"\n", b"\r"):
+        return None
+    return _OPENING.match(data, start)
+
+
+def _scan_tree(data: bytes) -> SheetScan:
+    scan = SheetScan()
+    for _, element in ElementTree.iterparse(io.BytesIO(data)):
+        if element.tag == f"{_NS}c":
+            address = element.get("r", "")
+            if element.find(f"{_NS}f") is not None:
+                scan.formulas.add(address)
+            if element.get("t") == "e":
+                value = element.find(f"{_NS}v")
+                scan.errors[address] = value.text or "#VALUE!" if value is not None else "#VALUE!"
+            element.clear()
+    return scan
 
 
 def _sheet_targets(archive: zipfile.ZipFile) -> dict[str, str]:

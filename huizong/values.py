@@ -28,9 +28,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from huizong.forms import CellDef
 
@@ -67,8 +66,7 @@ _NUMBER_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
-@dataclass(frozen=True)
-class Parsed:
+class Parsed(NamedTuple):
     raw: str
     value: int | Decimal | None
     status: Status
@@ -88,6 +86,11 @@ def raw_text(content: Any) -> str:
 
 
 def parse(content: Any, cell: CellDef) -> Parsed:
+    if type(content) is float and cell.type == "count" and content.is_integer() and 0 <= content < 1e12:
+        whole = int(content)  # the common case, decided as _number would decide it
+        return Parsed(str(whole), whole, "ok")
+    if content == "":
+        return Parsed("", None, "blank")
     raw = raw_text(content)
     if content is None or (isinstance(content, str) and not content.strip()):
         return Parsed(raw, None, "blank")
