@@ -26,19 +26,26 @@ def judge(home: Home, arrivals: list[steps.Arrival], period: str | None) -> list
     return steps.judge(home, arrivals, Period.parse(period) if period else None)
 
 
-@task(name="record and roll up", retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE)
-def record(home: Home, run_id: str, outcomes: list[steps.Outcome]) -> dict[str, list[dict[str, object]]]:
-    return steps.record(home, run_id, outcomes)
+@task(name="record", retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE)
+def record(home: Home, run_id: str, outcomes: list[steps.Outcome]) -> None:
+    steps.record(home, run_id, outcomes)
+
+
+@task(name="write receipts", cache_policy=NO_CACHE)
+def receipts(home: Home, outcomes: list[steps.Outcome]) -> list[Path]:
+    paths = steps.write_receipts(home, outcomes)
+    steps.release(outcomes)
+    return paths
+
+
+@task(name="roll up", retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE)
+def settle(home: Home, run_id: str, outcomes: list[steps.Outcome]) -> dict[str, list[dict[str, object]]]:
+    return steps.settle(home, run_id, outcomes)
 
 
 @task(name="publish the snapshot", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def publish(home: Home) -> Path:
     return publish_snapshot(home)
-
-
-@task(name="write receipts", cache_policy=NO_CACHE)
-def receipts(home: Home, outcomes: list[steps.Outcome]) -> list[Path]:
-    return steps.write_receipts(home, outcomes)
 
 
 @task(name="tidy the inbox", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
@@ -90,13 +97,18 @@ def _status(outcome: steps.Outcome) -> str:
 
 @flow(name="intake")
 def intake(home: str | None = None, paths: list[str] | None = None, period: str | int | None = None) -> dict[str, int]:
-    """Take in the inbox (or the given files and folders): archive, check, record, send receipts."""
+    """Take in the inbox (or the given files and folders): archive, then read, check, record and answer each batch,
+    roll up, publish."""
     where = Home(home)
     run_id = steps.new_run_id()
     arrivals = archive(where, paths or [])
-    outcomes = judge(where, arrivals, str(period) if period else None)
-    audits = record(where, run_id, outcomes)
+    outcomes: list[steps.Outcome] = []
+    for batch in steps.batches(arrivals):
+        judged = judge(where, batch, str(period) if period else None)
+        record(where, run_id, judged)
+        receipts(where, judged)
+        outcomes += judged
+    audits = settle(where, run_id, outcomes)
     publish(where)
-    receipts(where, outcomes)
     tidy(where, arrivals)
     return report(run_id, outcomes, audits)

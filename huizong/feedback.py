@@ -24,7 +24,7 @@ from huizong.forms import Form
 from huizong.layout import layout_form
 from huizong.periods import Period
 from huizong.registry import Unit
-from huizong.template import Formats, print_setup, write_frame
+from huizong.template import BOOK_OPTIONS, Formats, print_setup, write_frame
 
 
 @dataclass(frozen=True)
@@ -50,8 +50,7 @@ def feedback_path(out: Path, verdict: Verdict, receipt: Receipt) -> Path:
 
 def write_feedback(path: Path, verdict: Verdict, receipt: Receipt) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    options = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
-    book = xlsxwriter.Workbook(str(path), options)
+    book = xlsxwriter.Workbook(str(path), BOOK_OPTIONS)
     fmt = Formats(book)
     red = book.add_format({"bg_color": "#F8CBAD", "border": 1, "font_name": "宋体", "font_size": 10})
     amber = book.add_format({"bg_color": "#FFE699", "border": 1, "font_name": "宋体", "font_size": 10})

@@ -4,6 +4,11 @@ The steps are plain functions over a batch; the CLI runs them in a row (``run_in
 ``flows/intake.py`` runs the same steps as tasks. A file's content hash identifies it: the same file twice is
 recorded as a second arrival and judged once. A later accepted file for the same unit, form and period supersedes the
 earlier one as a whole (``sql/intake/supersede.sql``); a rejected file never replaces an accepted one.
+
+Files go through in batches of ``BATCH``: each batch is read, checked, recorded in its own transaction and answered
+with receipts, then dropped from memory; after the last batch the totals are rebuilt once and the snapshot published.
+A run that stops midway keeps the batches it recorded (their files count as already received next time), and the
+next run rebuilds the totals.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from huizong.reader import read_workbook
 from huizong.warehouse import WarehouseBusy, open_warehouse
 
 SKIPPED_PREFIXES = ("~$", ".")  # Excel's lock files and hidden files are not reports
+BATCH = 500  # files read, checked and recorded together: memory stays bounded, each batch is one transaction
 
 
 @dataclass(frozen=True)
@@ -149,9 +155,8 @@ def previous_values(
     return dict(found)
 
 
-def record(home: Home, run_id: str, outcomes: Sequence[Outcome]) -> dict[str, list[dict[str, object]]]:
-    """Write the batch in one transaction, let later accepted files supersede earlier ones, and rebuild the totals
-    (so the snapshot published after the run is consistent). Returns what the audits found."""
+def record(home: Home, run_id: str, outcomes: Sequence[Outcome]) -> None:
+    """Write one batch in its own transaction and let later accepted files supersede earlier ones."""
     judged = [o for o in outcomes if o.verdict is not None]
     with open_warehouse(home.warehouse) as wh:
         wh.run("intake/insert_receipts", incoming_receipts=_receipts(run_id, outcomes))
@@ -159,17 +164,25 @@ def record(home: Home, run_id: str, outcomes: Sequence[Outcome]) -> dict[str, li
         wh.run("intake/insert_cell_values", incoming_values=_values(judged))
         wh.run("intake/insert_findings", incoming_findings=_findings(judged))
         wh.run("intake/supersede")
-        counts = count(outcomes)
+
+
+def settle(home: Home, run_id: str, outcomes: Sequence[Outcome]) -> dict[str, list[dict[str, object]]]:
+    """After the last batch: note the run and rebuild the totals whole (so the snapshot published after the run is
+    consistent). Returns what the audits found."""
+    with open_warehouse(home.warehouse) as wh:
         started = outcomes[0].arrival.taken_at if outcomes else dt.datetime.now()
-        wh.run("intake/insert_run", {"run_id": run_id, "started_at": started, "files": len(outcomes), **counts})
+        wh.run(
+            "intake/insert_run", {"run_id": run_id, "started_at": started, "files": len(outcomes), **count(outcomes)}
+        )
         return rebuild(wh, home, run_id)
 
 
 def write_receipts(home: Home, outcomes: Sequence[Outcome]) -> list[Path]:
-    """A feedback workbook (回执) for every file judged in this run."""
+    """A feedback workbook (回执) for every file of the batch that has findings; a file accepted without any is
+    acknowledged by its line in the run, in ``receipts`` and in the cycle's completeness list."""
     paths = []
     for outcome in outcomes:
-        if outcome.verdict is None:
+        if outcome.verdict is None or not outcome.verdict.findings:
             continue
         deadline = outcome.verdict.deadline
         receipt = Receipt(
@@ -181,6 +194,18 @@ def write_receipts(home: Home, outcomes: Sequence[Outcome]) -> list[Path]:
         outcome.feedback = write_feedback(feedback_path(home.out, outcome.verdict, receipt), outcome.verdict, receipt)
         paths.append(outcome.feedback)
     return paths
+
+
+def release(outcomes: Sequence[Outcome]) -> None:
+    """Once a batch is recorded its values live in the warehouse: keep only what the run reports (verdict, findings),
+    so memory does not grow with the number of files."""
+    for outcome in outcomes:
+        if outcome.verdict is not None:
+            outcome.verdict.reading.values = {}
+
+
+def batches(arrivals: Sequence[Arrival], size: int = BATCH) -> list[list[Arrival]]:
+    return [list(arrivals[i : i + size]) for i in range(0, len(arrivals), size)]
 
 
 def tidy_inbox(home: Home, arrivals: Sequence[Arrival]) -> None:
@@ -213,12 +238,17 @@ def run_intake(
         if progress:
             progress(done, len(arrivals))
 
-    outcomes = judge(home, arrivals, period, step)
-    audits = record(home, run_id, outcomes)
+    outcomes: list[Outcome] = []
+    for batch in batches(arrivals):
+        judged = judge(home, batch, period, step)
+        record(home, run_id, judged)
+        write_receipts(home, judged)
+        release(judged)
+        outcomes += judged
+    audits = settle(home, run_id, outcomes)
     if on_audits:
         on_audits(audits)
     publish(home)
-    write_receipts(home, outcomes)
     tidy_inbox(home, arrivals)
     return outcomes
 

@@ -29,6 +29,8 @@ from huizong.registry import Unit
 INSTRUCTIONS = "填报说明"
 NUMBER_FORMATS = {"count": "0", "change": "+0;-0;0"}
 FONT = "宋体"
+# No text ever becomes a number, a formula or a link by accident; parts are assembled in memory, not in temp files.
+BOOK_OPTIONS = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False, "in_memory": True}
 
 
 class Formats:
@@ -96,8 +98,7 @@ def write_template(
 def new_book(path: Path, title: str, comments: str, generated_at: dt.datetime) -> Workbook:
     """A workbook in which no text ever becomes a number, a formula or a link by accident."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    options = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
-    book = xlsxwriter.Workbook(str(path), options)
+    book = xlsxwriter.Workbook(str(path), BOOK_OPTIONS)
     book.set_properties(
         {"title": title, "author": "huizong", "comments": comments, "created": generated_at.replace(tzinfo=None)}
     )

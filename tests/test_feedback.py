@@ -49,17 +49,20 @@ def test_a_rejected_file_gets_a_receipt_with_its_findings_and_marked_cells(tmp_p
         assert t2[address].data_type == "s" and t2[address].value.startswith(("=", "@"))
 
 
-def test_an_accepted_and_an_unidentified_file_get_receipts_too(tmp_path: Path) -> None:
+def test_a_file_with_only_notes_and_an_unidentified_file_get_receipts_a_clean_one_none(tmp_path: Path) -> None:
     home: Home = make_home(tmp_path / "var")
     form = home.catalog.get("annual_report/2021")
-    write_template(
-        home.inbox / "ok.xlsx", form, home.registry.get("990121501"), Period(2025), values={c: 0 for c in form.inputs}
-    )
+    for name, unit in (("ok.xlsx", "990121501"), ("blank.xlsx", "990121502")):
+        values = {c: 0 for c in form.inputs} if name == "ok.xlsx" else {}
+        write_template(home.inbox / name, form, home.registry.get(unit), Period(2025), values=values)
     (home.inbox / "报表.xlsx").write_bytes(b"not a workbook")
     outcomes = {o.arrival.source.name: o for o in run_intake(home)}
-    ok = CalamineWorkbook.from_path(str(outcomes["ok.xlsx"].feedback)).get_sheet_by_name("回执").to_python()
-    assert ok[2][1] == "通过"
+    assert outcomes["ok.xlsx"].status == "accepted" and outcomes["ok.xlsx"].feedback is None
+    noted = outcomes["blank.xlsx"]
+    assert noted.status == "accepted" and noted.feedback is not None  # blanks are S1 notes: worth a receipt
+    summary = CalamineWorkbook.from_path(str(noted.feedback)).get_sheet_by_name("回执").to_python()
+    assert summary[2][1] == "通过"
     unknown = outcomes["报表.xlsx"].feedback
-    assert unknown.parent == home.out / "unidentified" / "feedback"
+    assert unknown is not None and unknown.parent == home.out / "unidentified" / "feedback"
     listed = CalamineWorkbook.from_path(str(unknown)).get_sheet_by_name("问题清单").to_python()
     assert listed[1][1:3] == ["FILE", "错误"]
