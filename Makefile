@@ -6,7 +6,7 @@ HOME_DIR ?= var
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: demo test lint format clean
+.PHONY: demo test bench lint format clean
 
 $(BIN)/huizong: pyproject.toml constraints.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "huizong needs Python 3.11"'
@@ -23,6 +23,10 @@ demo: $(BIN)/huizong
 
 test: $(BIN)/huizong lint
 	$(BIN)/pytest -q
+
+# Generates bench/data/ on first use (about 1.5 min), then runs every scale: see docs/performance.md.
+bench: $(BIN)/huizong
+	$(BIN)/python -m bench.run $(if $(SCALES),--scales $(SCALES))
 
 lint: $(BIN)/huizong
 	$(BIN)/ruff check .

@@ -14,6 +14,7 @@ from huizong.consolidate import publish as publish_snapshot
 from huizong.findings import SEVERITY_LABELS as SEVERITY
 from huizong.findings import STATUS_LABELS
 from huizong.periods import Period
+from huizong.readers import close as close_readers
 
 
 @task(name="archive files", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
@@ -103,11 +104,14 @@ def intake(home: str | None = None, paths: list[str] | None = None, period: str 
     run_id = steps.new_run_id()
     arrivals = archive(where, paths or [])
     outcomes: list[steps.Outcome] = []
-    for batch in steps.batches(arrivals):
-        judged = judge(where, batch, str(period) if period else None)
-        record(where, run_id, judged)
-        receipts(where, judged)
-        outcomes += judged
+    try:
+        for batch in steps.batches(arrivals):
+            judged = judge(where, batch, str(period) if period else None)
+            record(where, run_id, judged)
+            receipts(where, judged)
+            outcomes += judged
+    finally:
+        close_readers()
     audits = settle(where, run_id, outcomes)
     publish(where)
     tidy(where, arrivals)

@@ -23,12 +23,13 @@ from huizong.errors import ConfigError, suggest
 from huizong.registry import Registry
 
 DEFAULT_HOME = Path("var")
-SETTINGS = {"templates": {"password": str}}
+SETTINGS = {"templates": {"password": str}, "intake": {"readers": int}}
 
 
 @dataclass(frozen=True)
 class Settings:
     template_password: str = "huizong"
+    readers: int = 0  # processes reading workbooks during intake; 0: one per core
 
     @classmethod
     def load(cls, path: Path) -> Settings:
@@ -39,7 +40,10 @@ class Settings:
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: {exc}") from exc
         _check(path, data, SETTINGS)
-        return cls(template_password=data.get("templates", {}).get("password", cls.template_password))
+        return cls(
+            template_password=data.get("templates", {}).get("password", cls.template_password),
+            readers=data.get("intake", {}).get("readers", cls.readers),
+        )
 
 
 def _check(path: Path, data: Mapping[str, Any], spec: Mapping[str, Any], prefix: str = "") -> None:

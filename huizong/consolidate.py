@@ -30,6 +30,7 @@ from huizong.reference import (
     terms_table,
     units_table,
 )
+from huizong.stages import stage
 from huizong.warehouse import SQL, Warehouse, open_warehouse
 from huizong.workbook import Consolidated, gather, write_consolidated
 
@@ -96,7 +97,7 @@ def roll_up_cycle(home: Home, cycle: Cycle, dry_run: bool = False) -> Consolidat
     """Rebuild the totals, run the audits and read what the cycle's workbook shows, in one transaction (rolled
     back in a dry run)."""
     result = Consolidation(f"consolidate-{dt.datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}")
-    with open_warehouse(home.warehouse, commit=not dry_run) as wh:
+    with stage("roll up"), open_warehouse(home.warehouse, commit=not dry_run) as wh:
         result.audits = rebuild(wh, home, result.run_id, [cycle])
         result.data = gather(wh, cycle, home.registry.units, result.audits_pass)
     return result
@@ -108,7 +109,9 @@ def write_workbook(home: Home, result: Consolidation) -> Path:
     cycle = result.data.cycle
     name = f"{cycle.owner.code}_{cycle.owner.name}_汇总_{cycle.form.id}-{cycle.period}.xlsx"
     made = result.data.as_of or dt.datetime.now().replace(microsecond=0)
-    result.workbook = write_consolidated(home.out / cycle.id / name, result.data, home.settings.template_password, made)
+    with stage("write"):
+        path = home.out / cycle.id / name
+        result.workbook = write_consolidated(path, result.data, home.settings.template_password, made)
     return result.workbook
 
 
@@ -128,6 +131,11 @@ def publish(home: Home) -> Path:
     The snapshot is written with storage version v1.5.0, so DuckDB 1.5 and later can open it. An analyst holding the
     old snapshot open keeps reading it; a new connection sees the new one.
     """
+    with stage("write"):
+        return _publish(home)
+
+
+def _publish(home: Home) -> Path:
     target = home.published / "huizong.duckdb"
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".huizong.{uuid.uuid4().hex}.duckdb")

@@ -31,7 +31,9 @@ from huizong.config import Home
 from huizong.consolidate import publish, rebuild
 from huizong.feedback import Receipt, feedback_path, write_feedback
 from huizong.periods import Period
-from huizong.reader import read_workbook
+from huizong.readers import close as close_readers
+from huizong.readers import read_files
+from huizong.stages import stage
 from huizong.warehouse import WarehouseBusy, open_warehouse
 
 SKIPPED_PREFIXES = ("~$", ".")  # Excel's lock files and hidden files are not reports
@@ -82,19 +84,22 @@ def collect(home: Home, paths: Sequence[Path]) -> list[Path]:
 def archive_files(home: Home, files: Iterable[Path]) -> list[Arrival]:
     """Copy each file into ``<home>/archive/<2 hex>/<sha256><suffix>`` (once per content) and describe its arrival."""
     taken_at = dt.datetime.now().replace(microsecond=0)
-    arrivals = []
-    for path in files:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        target = home.archive / digest[:2] / f"{digest}{path.suffix.lower()}"
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            partial = target.with_name(f".{target.name}.{uuid.uuid4().hex}")
-            shutil.copyfile(path, partial)
-            os.replace(partial, target)
-        stat = path.stat()
-        received = min(dt.datetime.fromtimestamp(stat.st_mtime).replace(microsecond=0), taken_at)
-        arrivals.append(Arrival(path, digest, target, stat.st_size, received, taken_at))
-    return arrivals
+    with stage("archive"):
+        return [_archive(home, path, taken_at) for path in files]
+
+
+def _archive(home: Home, path: Path, taken_at: dt.datetime) -> Arrival:
+    content = path.read_bytes()
+    digest = hashlib.sha256(content).hexdigest()
+    target = home.archive / digest[:2] / f"{digest}{path.suffix.lower()}"
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.{uuid.uuid4().hex}")
+        partial.write_bytes(content)
+        os.replace(partial, target)
+    stat = path.stat()
+    received = min(dt.datetime.fromtimestamp(stat.st_mtime).replace(microsecond=0), taken_at)
+    return Arrival(path, digest, target, len(content), received, taken_at)
 
 
 def judge(
@@ -116,14 +121,12 @@ def judge(
             first[arrival.sha256] = arrival.source
             fresh.append(outcome)
         outcomes.append(outcome)
-    readings = []
-    for outcome in fresh:
-        readings.append(read_workbook(outcome.arrival.archived, home.catalog, home.registry))
-        if progress:
-            progress(1)
-    previous = previous_values(home, [(r.meta.get("unit_code", ""), r.meta.get("period", "")) for r in readings])
-    for outcome, verdict in zip(fresh, assess(home, readings, previous, period), strict=True):
-        outcome.verdict = verdict
+    with stage("read"):
+        readings = read_files(home, [outcome.arrival.archived for outcome in fresh], progress)
+    with stage("validate"):
+        previous = previous_values(home, [(r.meta.get("unit_code", ""), r.meta.get("period", "")) for r in readings])
+        for outcome, verdict in zip(fresh, assess(home, readings, previous, period), strict=True):
+            outcome.verdict = verdict
     return outcomes
 
 
@@ -158,7 +161,7 @@ def previous_values(
 def record(home: Home, run_id: str, outcomes: Sequence[Outcome]) -> None:
     """Write one batch in its own transaction and let later accepted files supersede earlier ones."""
     judged = [o for o in outcomes if o.verdict is not None]
-    with open_warehouse(home.warehouse) as wh:
+    with stage("load"), open_warehouse(home.warehouse) as wh:
         wh.run("intake/insert_receipts", incoming_receipts=_receipts(run_id, outcomes))
         wh.run("intake/insert_submissions", incoming_submissions=_submissions(run_id, judged))
         wh.run("intake/insert_cell_values", incoming_values=_values(judged))
@@ -169,7 +172,7 @@ def record(home: Home, run_id: str, outcomes: Sequence[Outcome]) -> None:
 def settle(home: Home, run_id: str, outcomes: Sequence[Outcome]) -> dict[str, list[dict[str, object]]]:
     """After the last batch: note the run and rebuild the totals whole (so the snapshot published after the run is
     consistent). Returns what the audits found."""
-    with open_warehouse(home.warehouse) as wh:
+    with stage("roll up"), open_warehouse(home.warehouse) as wh:
         started = outcomes[0].arrival.taken_at if outcomes else dt.datetime.now()
         wh.run(
             "intake/insert_run", {"run_id": run_id, "started_at": started, "files": len(outcomes), **count(outcomes)}
@@ -181,18 +184,20 @@ def write_receipts(home: Home, outcomes: Sequence[Outcome]) -> list[Path]:
     """A feedback workbook (回执) for every file of the batch that has findings; a file accepted without any is
     acknowledged by its line in the run, in ``receipts`` and in the cycle's completeness list."""
     paths = []
-    for outcome in outcomes:
-        if outcome.verdict is None or not outcome.verdict.findings:
-            continue
-        deadline = outcome.verdict.deadline
-        receipt = Receipt(
-            file_name=outcome.arrival.source.name,
-            sha256=outcome.arrival.sha256,
-            received_at=outcome.arrival.received_at,
-            late=outcome.arrival.received_at.date() > deadline if deadline else None,
-        )
-        outcome.feedback = write_feedback(feedback_path(home.out, outcome.verdict, receipt), outcome.verdict, receipt)
-        paths.append(outcome.feedback)
+    with stage("write"):
+        for outcome in outcomes:
+            if outcome.verdict is None or not outcome.verdict.findings:
+                continue
+            deadline = outcome.verdict.deadline
+            receipt = Receipt(
+                file_name=outcome.arrival.source.name,
+                sha256=outcome.arrival.sha256,
+                received_at=outcome.arrival.received_at,
+                late=outcome.arrival.received_at.date() > deadline if deadline else None,
+            )
+            path = feedback_path(home.out, outcome.verdict, receipt)
+            outcome.feedback = write_feedback(path, outcome.verdict, receipt)
+            paths.append(outcome.feedback)
     return paths
 
 
@@ -239,12 +244,15 @@ def run_intake(
             progress(done, len(arrivals))
 
     outcomes: list[Outcome] = []
-    for batch in batches(arrivals):
-        judged = judge(home, batch, period, step)
-        record(home, run_id, judged)
-        write_receipts(home, judged)
-        release(judged)
-        outcomes += judged
+    try:
+        for batch in batches(arrivals):
+            judged = judge(home, batch, period, step)
+            record(home, run_id, judged)
+            write_receipts(home, judged)
+            release(judged)
+            outcomes += judged
+    finally:
+        close_readers()
     audits = settle(home, run_id, outcomes)
     if on_audits:
         on_audits(audits)
