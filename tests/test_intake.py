@@ -139,3 +139,27 @@ def test_a_file_for_another_period_is_rejected_when_collecting_one(home: Home) -
     fill(home, "990121101", "old.xlsx", period=2024)
     outcome = run_intake(home, period=Period(2025))[0]
     assert outcome.status == "rejected" and any(f.rule == "PERIOD" for f in outcome.verdict.findings)
+
+
+def test_reader_processes_read_exactly_what_one_process_reads(home: Home, monkeypatch: pytest.MonkeyPatch) -> None:
+    from huizong import readers
+    from huizong.stages import STAGES
+
+    paths = [fill(home, "990121501", "a.xlsx"), fill(home, "990121502", "b.xlsx", **{"t3.granted.natural_person": 5})]
+    paths += [fill(home, "990121101", "c.xlsx", **{"t2.normative_docs.issued": "12件"})]
+    (home.inbox / "d.xlsx").write_bytes(b"not a workbook")
+    paths.append(home.inbox / "d.xlsx")
+    alone = [readers.read_workbook(p, home.catalog, home.registry) for p in paths]
+    monkeypatch.setattr(readers, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(readers, "CHUNK", 1)
+    monkeypatch.setattr(readers, "workers", lambda _: 2)
+    STAGES.reset()
+    try:
+        pooled = readers.read_files(home, paths)
+    finally:
+        readers.close()
+    assert [(r.meta, r.values, r.findings, r.form) for r in pooled] == [
+        (r.meta, r.values, r.findings, r.form) for r in alone
+    ]
+    assert pooled[0].form is home.catalog.get("annual_report/2021") and pooled[3].form is None
+    assert STAGES.stages["read"].cpu_s > 0  # the workers' CPU time is counted
