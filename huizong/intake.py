@@ -31,6 +31,7 @@ from huizong.config import Home
 from huizong.consolidate import publish, rebuild
 from huizong.feedback import Receipt, feedback_path, write_feedback
 from huizong.periods import Period
+from huizong.reader import Reading
 from huizong.readers import close as close_readers
 from huizong.readers import read_files
 from huizong.stages import stage
@@ -109,6 +110,15 @@ def judge(
     progress: Callable[[int], None] | None = None,
 ) -> list[Outcome]:
     """Read and judge the contents not seen before; the rest are duplicates. ``progress`` hears of each file read."""
+    outcomes, fresh = sort_out(home, arrivals)
+    with stage("read"):
+        readings = read_files(home, [outcome.arrival.archived for outcome in fresh], progress)
+    conclude(home, fresh, readings, period)
+    return outcomes
+
+
+def sort_out(home: Home, arrivals: Sequence[Arrival]) -> tuple[list[Outcome], list[Outcome]]:
+    """An outcome for every arrival, and those whose content is new (to be read and judged), in order."""
     hashes = pa.table({"sha256": [a.sha256 for a in arrivals]})
     with open_warehouse(home.warehouse) as wh:
         known = {sha: status for sha, status, *_ in wh.rows("intake/known_files", incoming=hashes)}
@@ -121,13 +131,15 @@ def judge(
             first[arrival.sha256] = arrival.source
             fresh.append(outcome)
         outcomes.append(outcome)
-    with stage("read"):
-        readings = read_files(home, [outcome.arrival.archived for outcome in fresh], progress)
+    return outcomes, fresh
+
+
+def conclude(home: Home, fresh: Sequence[Outcome], readings: Sequence[Reading], period: Period | None) -> None:
+    """Give each new content its verdict, from its reading (in the same order), in one validation per form."""
     with stage("validate"):
         previous = previous_values(home, [(r.meta.get("unit_code", ""), r.meta.get("period", "")) for r in readings])
         for outcome, verdict in zip(fresh, assess(home, readings, previous, period), strict=True):
             outcome.verdict = verdict
-    return outcomes
 
 
 def previous_values(

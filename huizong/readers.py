@@ -30,6 +30,7 @@ PARALLEL_FROM = 400  # fewer files than this are read here: starting the workers
 _pool: tuple[Path, ProcessPoolExecutor] | None = None
 _catalog: FormCatalog | None = None
 _registry: Registry | None = None
+_root = ""
 
 
 def workers(home: Home) -> int:
@@ -49,12 +50,29 @@ def read_files(home: Home, paths: Sequence[Path], progress: Callable[[int], None
     chunks = [list(paths[i : i + CHUNK]) for i in range(0, len(paths), CHUNK)]
     readings = []
     for chunk, cpu_s in pool.map(_read_chunk, chunks):
-        for reading, form_key in chunk:
-            reading.form = home.catalog.get(form_key) if form_key else None
-            readings.append(reading)
+        readings += attach(home, chunk)
         STAGES.add("read", cpu_s=cpu_s)
         if progress:
             progress(len(chunk))
+    return readings
+
+
+def read_chunk(root: str, paths: Sequence[Path]) -> tuple[list[tuple[Reading, str]], float]:
+    """Read ``paths`` in whatever process this runs in (a reader process, a Dask worker), loading the data
+    directory's registry and forms once per process. Returns (reading without its form, form key) pairs and the CPU
+    seconds spent; ``attach`` puts the forms back."""
+    global _root
+    if _root != root:
+        _start(root)
+        _root = root
+    return _read_chunk(paths)
+
+
+def attach(home: Home, chunk: Sequence[tuple[Reading, str]]) -> list[Reading]:
+    readings = []
+    for reading, form_key in chunk:
+        reading.form = home.catalog.get(form_key) if form_key else None
+        readings.append(reading)
     return readings
 
 
