@@ -5,8 +5,10 @@ The steps are plain functions over a batch; the CLI runs them in a row (``run_in
 recorded as a second arrival and judged once. A later accepted file for the same unit, form and period supersedes the
 earlier one as a whole (``sql/intake/supersede.sql``); a rejected file never replaces an accepted one.
 
-Files go through in batches of ``BATCH``: each batch is read, checked, recorded in its own transaction and answered
-with receipts, then dropped from memory; after the last batch the totals are rebuilt once and the snapshot published.
+The run is sorted out whole first (which contents are new); the new ones go through in batches of ``BATCH``: each
+batch is read (by the reader processes, while the batch before is checked), checked, recorded in its own
+transaction and answered with receipts, then dropped from memory; after the last batch the duplicates' arrivals are
+recorded, the totals rebuilt once and the snapshot published.
 A run that stops midway keeps the batches it recorded (their files count as already received next time), and the
 next run rebuilds the totals.
 """
@@ -22,6 +24,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import pyarrow as pa
@@ -33,11 +36,12 @@ from huizong.feedback import Receipt, feedback_path, write_feedback
 from huizong.periods import Period
 from huizong.reader import Reading
 from huizong.readers import close as close_readers
-from huizong.readers import read_files
+from huizong.readers import read_files, start_reading
 from huizong.stages import stage
 from huizong.warehouse import WarehouseBusy, open_warehouse
 
 SKIPPED_PREFIXES = ("~$", ".")  # Excel's lock files and hidden files are not reports
+T = TypeVar("T")
 BATCH = 500  # files read, checked and recorded together: memory stays bounded, each batch is one transaction
 
 
@@ -181,10 +185,15 @@ def record(home: Home, run_id: str, outcomes: Sequence[Outcome]) -> None:
         wh.run("intake/supersede")
 
 
-def settle(home: Home, run_id: str, outcomes: Sequence[Outcome]) -> dict[str, list[dict[str, object]]]:
-    """After the last batch: note the run and rebuild the totals whole (so the snapshot published after the run is
+def settle(
+    home: Home, run_id: str, outcomes: Sequence[Outcome], unrecorded: Sequence[Outcome] = ()
+) -> dict[str, list[dict[str, object]]]:
+    """After the last batch: record the arrivals no batch recorded (``unrecorded``: duplicates when the run was
+    sorted out whole), note the run, and rebuild the totals whole (so the snapshot published after the run is
     consistent). Returns what the audits found."""
     with stage("roll up"), open_warehouse(home.warehouse) as wh:
+        if unrecorded:
+            wh.run("intake/insert_receipts", incoming_receipts=_receipts(run_id, unrecorded))
         started = outcomes[0].arrival.taken_at if outcomes else dt.datetime.now()
         wh.run(
             "intake/insert_run", {"run_id": run_id, "started_at": started, "files": len(outcomes), **count(outcomes)}
@@ -221,8 +230,8 @@ def release(outcomes: Sequence[Outcome]) -> None:
             outcome.verdict.reading.values = {}
 
 
-def batches(arrivals: Sequence[Arrival], size: int = BATCH) -> list[list[Arrival]]:
-    return [list(arrivals[i : i + size]) for i in range(0, len(arrivals), size)]
+def batches(items: Sequence[T], size: int = BATCH) -> list[list[T]]:
+    return [list(items[i : i + size]) for i in range(0, len(items), size)]
 
 
 def tidy_inbox(home: Home, arrivals: Sequence[Arrival]) -> None:
@@ -255,17 +264,23 @@ def run_intake(
         if progress:
             progress(done, len(arrivals))
 
-    outcomes: list[Outcome] = []
+    outcomes, fresh = sort_out(home, arrivals)
+    parts = batches(fresh)
     try:
-        for batch in batches(arrivals):
-            judged = judge(home, batch, period, step)
-            record(home, run_id, judged)
-            write_receipts(home, judged)
-            release(judged)
-            outcomes += judged
+        pending = start_reading(home, [o.arrival.archived for o in parts[0]], step) if parts else None
+        for k, batch in enumerate(parts):
+            assert pending is not None
+            with stage("read"):
+                readings = pending()
+            if k + 1 < len(parts):  # the reader processes read the next batch while this one is checked and recorded
+                pending = start_reading(home, [o.arrival.archived for o in parts[k + 1]], step)
+            conclude(home, batch, readings, period)
+            record(home, run_id, batch)
+            write_receipts(home, batch)
+            release(batch)
     finally:
         close_readers()
-    audits = settle(home, run_id, outcomes)
+    audits = settle(home, run_id, outcomes, [o for o in outcomes if o.verdict is None])
     if on_audits:
         on_audits(audits)
     publish(home)

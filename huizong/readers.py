@@ -39,22 +39,39 @@ def workers(home: Home) -> int:
 
 def read_files(home: Home, paths: Sequence[Path], progress: Callable[[int], None] | None = None) -> list[Reading]:
     """Readings of ``paths``, in order. ``progress`` hears how many files were just read."""
+    return start_reading(home, paths, progress)()
+
+
+def start_reading(
+    home: Home, paths: Sequence[Path], progress: Callable[[int], None] | None = None
+) -> Callable[[], list[Reading]]:
+    """Start reading ``paths`` in the reader processes (when there are enough files to pay for them) and return what
+    waits for the readings: the caller checks and records the previous batch meanwhile."""
     if workers(home) < 2 or len(paths) < PARALLEL_FROM:
-        readings = []
-        for path in paths:
-            readings.append(read_workbook(path, home.catalog, home.registry))
-            if progress:
-                progress(1)
-        return readings
+
+        def here() -> list[Reading]:
+            readings = []
+            for path in paths:
+                readings.append(read_workbook(path, home.catalog, home.registry))
+                if progress:
+                    progress(1)
+            return readings
+
+        return here
     pool = _pool_for(home)
-    chunks = [list(paths[i : i + CHUNK]) for i in range(0, len(paths), CHUNK)]
-    readings = []
-    for chunk, cpu_s in pool.map(_read_chunk, chunks):
-        readings += attach(home, chunk)
-        STAGES.add("read", cpu_s=cpu_s)
-        if progress:
-            progress(len(chunk))
-    return readings
+    futures = [pool.submit(_read_chunk, list(paths[i : i + CHUNK])) for i in range(0, len(paths), CHUNK)]
+
+    def collect() -> list[Reading]:
+        readings = []
+        for future in futures:
+            chunk, cpu_s = future.result()
+            readings += attach(home, chunk)
+            STAGES.add("read", cpu_s=cpu_s)
+            if progress:
+                progress(len(chunk))
+        return readings
+
+    return collect
 
 
 def read_chunk(root: str, paths: Sequence[Path]) -> tuple[list[tuple[Reading, str]], float]:

@@ -71,3 +71,28 @@ def test_a_very_large_sheet_is_read_without_reading_it_all(tmp_path: Path, demo_
     reading = read_workbook(path, demo_home.catalog, demo_home.registry)
     assert reading.findings == [] and reading.values["t3.results_total.total"].value == 6 * 21
     assert time.perf_counter() - started < 10
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        '<c r="B2" s="1"><f>SUM(A1:A2)</f><v>3</v></c><c r="C2" t="e"><v>#REF!</v></c>',
+        '<c r="B2"><f t="shared" ref="B2:B3" si="0">A1</f><v>1</v></c><c r="B3"><f t="shared" si="0"/><v>2</v></c>',
+        '<c r="D4" t="e"/><c r="D5" s="2" t="e"><f>1/0</f><v>#DIV/0!</v></c><c r="D6" t="s"><v>0</v></c>',
+        '<!-- <c r="A9"><f>X</f></c> --><c r="A1"><v>1</v></c>',
+        '<c r="A1" t = "e"><v>#N/A</v></c>',
+        '<c r="A1" t="str"><f>"a&lt;f&gt;"</f><v>a&lt;f&gt;</v></c><c r="A2"><v>5</v></c>',
+    ],
+)
+def test_the_quick_formula_scan_finds_what_an_xml_parser_finds(cells: str) -> None:
+    from huizong.reader import _scan_fast, _scan_tree
+
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+        f'<row r="1">{cells}</row></sheetData></worksheet>'
+    ).encode()
+    quick = _scan_fast(xml)
+    assert (quick or _scan_tree(xml)) == _scan_tree(xml)
+    if "<!--" in cells or " = " in cells:
+        assert quick is None  # unusual markup goes to the XML parser
