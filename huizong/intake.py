@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 from typing import TypeVar
 
@@ -33,6 +34,7 @@ from huizong.assess import Values, Verdict, assess
 from huizong.config import Home
 from huizong.consolidate import publish, rebuild
 from huizong.feedback import Receipt, feedback_path, write_feedback
+from huizong.forms import Form
 from huizong.periods import Period
 from huizong.reader import Reading
 from huizong.readers import close as close_readers
@@ -343,25 +345,30 @@ def _submissions(run_id: str, judged: Sequence[Outcome]) -> pa.Table:
 
 
 def _values(judged: Sequence[Outcome]) -> pa.Table:
-    rows = []
+    """One row per cell read, built column by column (a reading's values are tuples: transposed with ``zip``)."""
+    columns: dict[str, list[object]] = {k: [] for k in ("sha256", "code", "raw", "status", "number", "amount")}
+    columns["typed_over"] = []
     for o in judged:
         assert o.verdict is not None
-        form = o.verdict.reading.form
-        for value in o.verdict.reading.values.values():
-            is_amount = form is not None and form.cells[value.code].type == "amount"
-            rows.append(
-                {
-                    "sha256": o.arrival.sha256,
-                    "code": value.code,
-                    "raw": value.raw,
-                    "status": value.status,
-                    "number": None if is_amount else value.value,
-                    "amount": value.value if is_amount else None,
-                    "typed_over": value.typed_over,
-                }
-            )
-    schema = pa.schema([("number", pa.int64()), ("amount", pa.decimal128(22, 4))])
-    return _table(rows, schema, ["sha256", "code"])
+        reading = o.verdict.reading
+        if not reading.values or reading.form is None:
+            continue
+        codes, raws, values, statuses, typed = zip(*reading.values.values(), strict=True)
+        amounts = _amount_codes(reading.form)
+        columns["sha256"] += [o.arrival.sha256] * len(codes)
+        columns["code"] += codes
+        columns["raw"] += raws
+        columns["status"] += statuses
+        columns["number"] += [None if c in amounts else v for c, v in zip(codes, values, strict=True)]
+        columns["amount"] += [v if c in amounts else None for c, v in zip(codes, values, strict=True)]
+        columns["typed_over"] += typed
+    types = {"number": pa.int64(), "amount": pa.decimal128(22, 4), "typed_over": pa.bool_()}
+    return pa.table({name: pa.array(values, types.get(name, pa.string())) for name, values in columns.items()})
+
+
+@cache
+def _amount_codes(form: Form) -> frozenset[str]:
+    return frozenset(code for code, cell in form.cells.items() if cell.type == "amount")
 
 
 def _findings(judged: Sequence[Outcome]) -> pa.Table:

@@ -105,14 +105,17 @@ def cell_schema(form: Form) -> tuple[pa.DataFrameSchema, list[str]]:
 
 
 def _cell_findings(form: Form, batch: Sequence[Subject]) -> list[tuple[int, Finding]]:
-    rows = [
-        (i, cell.code, cell.status)
-        for i, s in enumerate(batch)
-        for cell in s.reading.values.values()
-        if not cell.typed_over
-    ]
-    frame = pd.DataFrame(rows, columns=["subject", "code", "status"])
-    frame["status"] = frame["status"].astype("category")
+    subjects: list[int] = []
+    codes: list[str] = []
+    statuses: list[str] = []
+    for i, s in enumerate(batch):
+        cells = [cell for cell in s.reading.values.values() if not cell.typed_over]
+        subjects += [i] * len(cells)
+        codes += [cell.code for cell in cells]
+        statuses += [cell.status for cell in cells]
+    frame = pd.DataFrame(
+        {"subject": np.array(subjects, dtype=np.int64), "code": codes, "status": pd.Categorical(statuses)}
+    )
     schema, meanings = cell_schema(form)
     failures = _failures(schema, frame)
     failures = failures[failures["column"] == "status"]
@@ -120,7 +123,7 @@ def _cell_findings(form: Form, batch: Sequence[Subject]) -> list[tuple[int, Find
     layouts = layout_form(form)
     found = []
     for index, check_number in failures[["index", "check_number"]].itertuples(index=False):
-        subject, code, status = rows[index]
+        subject, code, status = subjects[index], codes[index], statuses[index]
         cell = form.cells[code]
         value = batch[subject].reading.values[code]
         place = {"sheet": form.table(cell.table).sheet, "cell": layouts[cell.table].cells[code].a1, "seen": value.raw}
