@@ -26,8 +26,7 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from prefect_dask import DaskTaskRunner
-from prefect_dask.task_runners import PrefectDaskFuture
+from prefect_dask.task_runners import DaskTaskRunner, PrefectDaskFuture
 
 from flows.intake import archive, publish, receipts, record, report, settle, tidy
 from huizong import intake as steps

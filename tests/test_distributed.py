@@ -38,13 +38,9 @@ def received(folder: Path, home: Home) -> None:
     typo = report(form, units[7], rng) | {"t3.granted.natural_person": "12件", "t2.fees.amount": Decimal("1.2345")}
     write_template(folder / "typo.xlsx", form, units[7], Period(2025), values=typo)
     old = home.catalog.choose(Period(2024))
-    write_template(folder / "last_year.xlsx", old, units[8], Period(2024), values=report(old, units[8], home_rng()))
+    write_template(folder / "last_year.xlsx", old, units[8], Period(2024), values=report(old, units[8], rng))
     shutil.copy(folder / f"{units[0].code}.xlsx", folder / "again.xlsx")
     (folder / "note.txt").write_text("这不是报表", encoding="utf-8")
-
-
-def home_rng() -> random.Random:
-    return random.Random(8)
 
 
 def rows(home: Home) -> dict[str, list[tuple[object, ...]]]:
