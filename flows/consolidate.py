@@ -9,7 +9,7 @@ from prefect import flow, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from flows.intake import intake
+from flows.intake import as_is, intake
 from huizong import consolidate as steps
 from huizong.config import Home
 from huizong.cycles import Cycle
@@ -93,8 +93,8 @@ def consolidate(
     written = None
     if not dry_run:
         publish(where)
-        written = workbook(where, result)
-    return report(result, written)
+        written = workbook(where, as_is(result))
+    return report(as_is(result), written)
 
 
 @flow(name="season")

@@ -21,11 +21,15 @@ Like every script that starts Dask processes, a script calling it needs an ``if 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.context import FlowRunContext
+from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect_dask.task_runners import DaskTaskRunner, PrefectDaskFuture
 
 from flows.intake import archive, publish, receipts, record, report, settle, tidy
@@ -96,7 +100,22 @@ def send(runner: DaskTaskRunner, home: Home, batch: list[steps.Arrival]) -> Read
     root = str(home.root.resolve())
     files = [str(o.arrival.archived.absolute()) for o in early]
     chunks = [files[i : i + CHUNK] for i in range(0, len(files), CHUNK)]
-    return Reads(batch, early, [runner.submit(read, {"root": root, "paths": chunk}) for chunk in chunks])
+    with same_api():
+        futures = [runner.submit(read, {"root": root, "paths": chunk}) for chunk in chunks]
+    return Reads(batch, early, futures)
+
+
+@contextmanager
+def same_api() -> Iterator[None]:
+    """Task runs in the workers report to the API this flow run reports to. They run under the settings sent with
+    each task; without a ``PREFECT_API_URL`` there (the ephemeral API a plain ``python`` run uses), every worker
+    would start a Prefect server of its own (10-15 s of CPU each) and record its task runs there, out of sight."""
+    context = FlowRunContext.get()
+    if PREFECT_API_URL.value() or context is None:
+        yield
+        return
+    with temporary_settings(updates={PREFECT_API_URL: str(context.client.api_url)}):
+        yield
 
 
 @flow(name="intake-dask")

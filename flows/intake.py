@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypeVar, cast
 
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
 
 from huizong import intake as steps
 from huizong.config import Home
@@ -15,6 +17,14 @@ from huizong.findings import SEVERITY_LABELS as SEVERITY
 from huizong.findings import STATUS_LABELS
 from huizong.periods import Period
 from huizong.readers import close as close_readers
+
+T = TypeVar("T")
+
+
+def as_is(value: T) -> T:
+    """``value`` passed to a task without Prefect walking through it for futures (``quote``): a batch holds thousands
+    of readings, and the walk would cost seconds. Typed as the value, which is what the task receives."""
+    return cast(T, quote(value))
 
 
 @task(name="archive files", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
@@ -106,13 +116,13 @@ def intake(home: str | None = None, paths: list[str] | None = None, period: str 
     outcomes: list[steps.Outcome] = []
     try:
         for batch in steps.batches(arrivals):
-            judged = judge(where, batch, str(period) if period else None)
-            record(where, run_id, judged)
-            receipts(where, judged)
+            judged = judge(where, as_is(batch), str(period) if period else None)
+            record(where, run_id, as_is(judged))
+            receipts(where, as_is(judged))
             outcomes += judged
     finally:
         close_readers()
-    audits = settle(where, run_id, outcomes)
+    audits = settle(where, run_id, as_is(outcomes))
     publish(where)
-    tidy(where, arrivals)
-    return report(run_id, outcomes, audits)
+    tidy(where, as_is(arrivals))
+    return report(run_id, as_is(outcomes), audits)
