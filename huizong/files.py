@@ -25,8 +25,9 @@ def _finding(message: str, english: str) -> Finding:
     return Finding("FILE", "error", message, message_en=english)
 
 
-def inspect(path: Path) -> Finding | None:
-    """None when ``path`` looks like an ordinary, safe ``.xlsx``; else the finding that says why it is not."""
+def open_checked(path: Path) -> Finding | zipfile.ZipFile:
+    """The workbook's zip, open, when ``path`` looks like an ordinary, safe ``.xlsx``; else the finding that says
+    why it is not. The caller closes the zip."""
     size = path.stat().st_size
     if size == 0:
         return _finding("文件是空的（0字节），请重新保存后报送", "the file is empty")
@@ -39,10 +40,17 @@ def inspect(path: Path) -> Finding | None:
     if not head.startswith(b"PK"):
         return _finding("不是 Excel 工作簿（.xlsx）文件，请使用下发的模板填报后报送", "not an xlsx file")
     try:
-        with zipfile.ZipFile(path) as archive:
-            return _zip(archive)
+        archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
         return _finding("文件不完整或已损坏（可能传输中断），请重新保存后报送", "the file is truncated or damaged")
+    try:
+        problem = _zip(archive)
+    except zipfile.BadZipFile:
+        problem = _finding("文件不完整或已损坏（可能传输中断），请重新保存后报送", "the file is truncated or damaged")
+    if problem is not None:
+        archive.close()
+        return problem
+    return archive
 
 
 def _ole(path: Path) -> Finding:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -23,7 +24,7 @@ from python_calamine import CalamineWorkbook
 
 from huizong.catalog import FormCatalog
 from huizong.errors import FormError, UsageError
-from huizong.files import inspect
+from huizong.files import open_checked
 from huizong.findings import Finding
 from huizong.forms import Form
 from huizong.layout import layout_form
@@ -66,6 +67,18 @@ class Reading:
     def ok(self) -> bool:
         return not any(f.severity == "error" for f in self.findings)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (to and from reader processes) with the values as columns: five tuples of 200 pickle in a tenth of
+        the time of 200 tuples of five."""
+        state = dict(self.__dict__)
+        state["values"] = tuple(zip(*self.values.values(), strict=True))
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        columns = state.pop("values")
+        self.__dict__.update(state)
+        self.values = {cell[0]: CellValue._make(cell) for cell in zip(*columns, strict=True)}
+
     def numbers(self) -> dict[str, int | Decimal]:
         """Every cell as a number for arithmetic: blanks and unreadable cells count as 0."""
         return {code: cell.value if cell.value is not None else 0 for code, cell in self.values.items()}
@@ -73,10 +86,17 @@ class Reading:
 
 def read_workbook(path: Path, catalog: FormCatalog, registry: Registry | None = None) -> Reading:
     reading = Reading(path)
-    problem = inspect(path)
-    if problem is not None:
-        reading.findings.append(problem)
+    opened = open_checked(path)
+    if isinstance(opened, Finding):
+        reading.findings.append(opened)
         return reading
+    with opened as archive:
+        return _read_checked(path, archive, reading, catalog, registry)
+
+
+def _read_checked(
+    path: Path, archive: zipfile.ZipFile, reading: Reading, catalog: FormCatalog, registry: Registry | None
+) -> Reading:
     try:
         book = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises several types for damaged files; all mean "cannot open"
@@ -93,7 +113,7 @@ def read_workbook(path: Path, catalog: FormCatalog, registry: Registry | None = 
         if not _read_meta(book, reading, catalog, registry):
             return reading
         assert reading.form is not None
-        _read_values(book, reading, reading.form)
+        _read_values(book, archive, reading, reading.form)
     finally:
         book.close()
     return reading
@@ -219,9 +239,9 @@ def _text(content: Any) -> str:
     return "" if content is None else str(content).strip()
 
 
-def _read_values(book: CalamineWorkbook, reading: Reading, form: Form) -> None:
+def _read_values(book: CalamineWorkbook, archive: zipfile.ZipFile, reading: Reading, form: Form) -> None:
     plan = _plan(form)
-    scans = scan_sheets(reading.path, [sheet for sheet, _, _ in plan.tables])
+    scans = scan_sheets(archive, [sheet for sheet, _, _ in plan.tables])
     parsed: dict[str, Parsed] = {}
     names = set(book.sheet_names)
     for sheet, end_row, places in plan.tables:
@@ -311,19 +331,18 @@ class SheetScan:
     errors: dict[str, str] = field(default_factory=dict)
 
 
-def scan_sheets(path: Path, sheets: Sequence[str]) -> dict[str, SheetScan]:
-    """Scan the XML of the named sheets once (bounded in size; ``files.inspect`` bounded the zip)."""
+def scan_sheets(archive: zipfile.ZipFile, sheets: Sequence[str]) -> dict[str, SheetScan]:
+    """Scan the XML of the named sheets once (bounded in size; ``files.open_checked`` bounded the zip)."""
     found: dict[str, SheetScan] = {}
     try:
-        with zipfile.ZipFile(path) as archive:
-            targets = _sheet_targets(archive)
-            for name in sheets:
-                target = targets.get(name)
-                if target is None or archive.getinfo(target).file_size > MAX_SHEET_XML:
-                    continue
-                data = archive.read(target)
-                found[name] = _scan_fast(data) or _scan_tree(data)
-    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError):
+        targets = _sheet_targets(archive)
+        for name in sheets:
+            target = targets.get(name)
+            if target is None or archive.getinfo(target).file_size > MAX_SHEET_XML:
+                continue
+            data = archive.read(target)
+            found[name] = _scan_fast(data) or _scan_tree(data)
+    except (zipfile.BadZipFile, zlib.error, KeyError, ElementTree.ParseError, OSError, EOFError):
         return found
     return found
 
