@@ -68,6 +68,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = bench_scale(scale, args.seed, args.data, args.naive_sample, scale in args.flows.split(","))
         results.append(result)
         print(f"[{scale}] " + json.dumps(result, ensure_ascii=False), file=sys.stderr, flush=True)
+    kept = []  # a run of some scales keeps the others' last figures
+    if args.output.exists():
+        kept = [
+            r for r in json.loads(args.output.read_text(encoding="utf-8")).get("scales", []) if r["scale"] not in scales
+        ]
+    results = sorted(kept + results, key=lambda r: SCALES.index(r["scale"]) if r["scale"] in SCALES else len(SCALES))
     report = {"machine": machine(), "generated_at": dt.datetime.now().isoformat(timespec="seconds"), "scales": results}
     args.output.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(table(results))
