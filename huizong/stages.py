@@ -68,7 +68,10 @@ def rss_mb() -> float:
     """The resident set size of this process and its child processes (the readers) now, in MiB (Linux)."""
     pids = ["self"]
     for children in Path("/proc/self/task").glob("*/children"):
-        pids += children.read_text().split()
+        try:
+            pids += children.read_text().split()
+        except OSError:
+            continue  # a thread that just ended
     total = 0
     for pid in pids:
         try:
