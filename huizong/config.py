@@ -10,8 +10,10 @@ Everything huizong keeps lives under the home directory::
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -21,15 +23,17 @@ from huizong.catalog import BUNDLED_FORMS, FormCatalog
 from huizong.cycles import CycleSpec, load_cycle_specs
 from huizong.errors import ConfigError, suggest
 from huizong.registry import Registry
+from huizong.warehouse import MEMORY_LIMIT, Warehouse, open_warehouse
 
 DEFAULT_HOME = Path("var")
-SETTINGS = {"templates": {"password": str}, "intake": {"readers": int}}
+SETTINGS = {"templates": {"password": str}, "intake": {"readers": int}, "warehouse": {"memory_limit": str}}
 
 
 @dataclass(frozen=True)
 class Settings:
     template_password: str = "huizong"
     readers: int = 0  # processes reading workbooks during intake; 0: one per core
+    memory_limit: str = MEMORY_LIMIT  # DuckDB's memory for the warehouse ("800MB", "2GB"); beyond it, it spills
 
     @classmethod
     def load(cls, path: Path) -> Settings:
@@ -40,9 +44,16 @@ class Settings:
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: {exc}") from exc
         _check(path, data, SETTINGS)
+        limit = data.get("warehouse", {}).get("memory_limit", cls.memory_limit)
+        if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", limit, re.IGNORECASE):
+            raise ConfigError(f'{path}: warehouse.memory_limit 应为大小，如 "800MB" 或 "2GB"（现为 {limit!r}）')
+        readers = data.get("intake", {}).get("readers", cls.readers)
+        if readers < 0:
+            raise ConfigError(f"{path}: intake.readers 应为 0（每个处理器核一个）或正整数（现为 {readers}）")
         return cls(
             template_password=data.get("templates", {}).get("password", cls.template_password),
-            readers=data.get("intake", {}).get("readers", cls.readers),
+            readers=readers,
+            memory_limit=limit,
         )
 
 
@@ -92,6 +103,10 @@ class Home:
     @property
     def warehouse(self) -> Path:
         return self.root / "warehouse.duckdb"
+
+    def connect(self, read_only: bool = False, commit: bool = True) -> AbstractContextManager[Warehouse]:
+        """The working warehouse, opened with this data directory's settings (see ``warehouse.open_warehouse``)."""
+        return open_warehouse(self.warehouse, read_only, commit, self.settings.memory_limit)
 
     @property
     def published(self) -> Path:

@@ -31,7 +31,7 @@ from huizong.reference import (
     units_table,
 )
 from huizong.stages import stage
-from huizong.warehouse import SQL, Warehouse, open_warehouse
+from huizong.warehouse import SQL, Warehouse
 from huizong.workbook import Consolidated, gather, write_consolidated
 
 ROLLUP = ("unit_closure", "current_submissions", "rollup_sources", "rollup_values", "report_values", "reconciliation",
@@ -97,7 +97,10 @@ def roll_up_cycle(home: Home, cycle: Cycle, dry_run: bool = False) -> Consolidat
     """Rebuild the totals, run the audits and read what the cycle's workbook shows, in one transaction (rolled
     back in a dry run)."""
     result = Consolidation(f"consolidate-{dt.datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}")
-    with stage("roll up"), open_warehouse(home.warehouse, commit=not dry_run) as wh:
+    with (
+        stage("roll up"),
+        home.connect(commit=not dry_run) as wh,
+    ):
         result.audits = rebuild(wh, home, result.run_id, [cycle])
         result.data = gather(wh, cycle, home.registry.units, result.audits_pass)
     return result
@@ -139,7 +142,8 @@ def _publish(home: Home) -> Path:
     target = home.published / "huizong.duckdb"
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".huizong.{uuid.uuid4().hex}.duckdb")
-    with duckdb.connect() as con:  # in memory: the working file read-only, the snapshot written
+    limit: dict[str, str | bool | int | float | list[str]] = {"memory_limit": home.settings.memory_limit}
+    with duckdb.connect(config=limit) as con:  # in memory: the working file read-only, the snapshot written
         working, snapshot = (str(p).replace("'", "''") for p in (home.warehouse, partial))  # ATTACH takes no parameters
         con.execute(f"ATTACH '{working}' AS working (READ_ONLY)")
         con.execute(f"ATTACH '{snapshot}' AS snapshot (STORAGE_VERSION 'v1.5.0')")

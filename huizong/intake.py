@@ -40,7 +40,7 @@ from huizong.reader import Reading
 from huizong.readers import close as close_readers
 from huizong.readers import read_files, start_reading
 from huizong.stages import stage
-from huizong.warehouse import WarehouseBusy, open_warehouse
+from huizong.warehouse import WarehouseBusy
 
 SKIPPED_PREFIXES = ("~$", ".")  # Excel's lock files and hidden files are not reports
 T = TypeVar("T")
@@ -126,7 +126,7 @@ def judge(
 def sort_out(home: Home, arrivals: Sequence[Arrival]) -> tuple[list[Outcome], list[Outcome]]:
     """An outcome for every arrival, and those whose content is new (to be read and judged), in order."""
     hashes = pa.table({"sha256": [a.sha256 for a in arrivals]})
-    with open_warehouse(home.warehouse) as wh:
+    with home.connect() as wh:
         known = {sha: status for sha, status, *_ in wh.rows("intake/known_files", incoming=hashes)}
     outcomes, fresh, first = [], [], dict[str, Path]()
     for arrival in arrivals:
@@ -163,7 +163,7 @@ def previous_values(
     if not by_period or not home.warehouse.exists():
         return {}
     try:
-        with open_warehouse(home.warehouse, read_only=read_only) as wh:
+        with home.connect(read_only=read_only) as wh:
             for period, units in by_period.items():
                 rows = wh.rows(
                     "intake/previous_values", {"period": period}, incoming_units=pa.table({"unit_code": list(units)})
@@ -179,7 +179,7 @@ def previous_values(
 def record(home: Home, run_id: str, outcomes: Sequence[Outcome]) -> None:
     """Write one batch in its own transaction and let later accepted files supersede earlier ones."""
     judged = [o for o in outcomes if o.verdict is not None]
-    with stage("load"), open_warehouse(home.warehouse) as wh:
+    with stage("load"), home.connect() as wh:
         wh.run("intake/insert_receipts", incoming_receipts=_receipts(run_id, outcomes))
         wh.run("intake/insert_submissions", incoming_submissions=_submissions(run_id, judged))
         wh.run("intake/insert_cell_values", incoming_values=_values(judged))
@@ -193,7 +193,7 @@ def settle(
     """After the last batch: record the arrivals no batch recorded (``unrecorded``: duplicates when the run was
     sorted out whole), note the run, and rebuild the totals whole (so the snapshot published after the run is
     consistent). Returns what the audits found."""
-    with stage("roll up"), open_warehouse(home.warehouse) as wh:
+    with stage("roll up"), home.connect() as wh:
         if unrecorded:
             wh.run("intake/insert_receipts", incoming_receipts=_receipts(run_id, unrecorded))
         started = outcomes[0].arrival.taken_at if outcomes else dt.datetime.now()

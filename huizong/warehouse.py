@@ -33,6 +33,9 @@ def statement(name: str) -> str:
     return (SQL / f"{name}.sql").read_text(encoding="utf-8")
 
 
+MEMORY_LIMIT = "800MB"  # the province's roll-up needs 4 GB unbounded and runs as fast within this (docs/performance.md)
+
+
 class Warehouse:
     def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
         self.con = connection
@@ -64,9 +67,9 @@ class Warehouse:
                 self.con.unregister(table)
 
 
-def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+def _connect(path: Path, read_only: bool, memory_limit: str) -> duckdb.DuckDBPyConnection:
     try:
-        return duckdb.connect(str(path), read_only=read_only)
+        return duckdb.connect(str(path), read_only=read_only, config={"memory_limit": memory_limit})
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise WarehouseBusy(
@@ -76,15 +79,18 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
 
 
 @contextmanager
-def open_warehouse(path: Path, read_only: bool = False, commit: bool = True) -> Iterator[Warehouse]:
+def open_warehouse(
+    path: Path, read_only: bool = False, commit: bool = True, memory_limit: str = MEMORY_LIMIT
+) -> Iterator[Warehouse]:
     """Open the working file; a writer gets the tables created and one transaction, committed on success
-    (rolled back instead when ``commit`` is false: a dry run)."""
+    (rolled back instead when ``commit`` is false: a dry run). DuckDB keeps to ``memory_limit`` and spills to disk
+    beyond it (its own default is 80 % of the machine)."""
     if read_only:
-        with _connect(path, read_only=True) as con:
+        with _connect(path, True, memory_limit) as con:
             yield Warehouse(con)
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    with _connect(path, read_only=False) as con:
+    with _connect(path, False, memory_limit) as con:
         for table in TABLES:
             con.execute(statement(f"tables/{table}"))
         con.execute("BEGIN TRANSACTION")

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from huizong.cli import main
+from huizong.config import Home
 from huizong.periods import Period
 from huizong.reader import read_workbook
 
@@ -91,6 +92,26 @@ def test_a_bad_setting_points_at_the_key(home: Path) -> None:
     (home / "huizong.toml").write_text('[templates]\npasword = "x"\n', encoding="utf-8")
     code, _, err = run("template", "--unit", "990121101", "--period", "2025", home=home)
     assert code == 2 and "templates.pasword" in err and "password" in err
+
+
+@pytest.mark.parametrize(
+    ("setting", "words"),
+    [
+        ('[warehouse]\nmemory_limit = "lots"\n', "warehouse.memory_limit"),
+        ("[intake]\nreaders = -1\n", "intake.readers"),
+    ],
+)
+def test_a_bad_setting_value_is_named(home: Path, setting: str, words: str) -> None:
+    (home / "huizong.toml").write_text(setting, encoding="utf-8")
+    code, _, err = run("template", "--unit", "990121101", "--period", "2025", home=home)
+    assert code == 2 and words in err
+
+
+def test_a_memory_limit_is_given_to_duckdb(home: Path) -> None:
+    (home / "huizong.toml").write_text('[warehouse]\nmemory_limit = "300MB"\n', encoding="utf-8")
+    with Home(home).connect() as wh:
+        limit = wh.con.execute("SELECT current_setting('memory_limit')").fetchone()
+    assert limit is not None and limit[0].startswith(("286", "300"))
 
 
 def test_the_home_comes_from_the_environment(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
