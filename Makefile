@@ -26,7 +26,7 @@ test: $(BIN)/huizong lint
 
 # Generates bench/data/ on first use (about 1.5 min), then runs every scale: see docs/performance.md.
 bench: $(BIN)/huizong
-	$(BIN)/python -m bench.run $(if $(SCALES),--scales $(SCALES))
+	$(BIN)/python -m bench.run $(if $(SCALES),--scales $(SCALES)) $(BENCH_ARGS)
 
 lint: $(BIN)/huizong
 	$(BIN)/ruff check .
