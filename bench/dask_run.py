@@ -41,6 +41,7 @@ from huizong.periods import Period
 from huizong.stages import STAGES
 
 RESULTS = Path(__file__).with_name("dask_results.json")
+QUIET = 0.05  # the rest of the machine took at most this share of one core while a run was measured
 YEARS = (("inbox-2024", Period(2024)), ("inbox-2025", Period(2025)))
 TABLES = {
     "submissions": "sha256, unit_code, period, status, errors, warnings, late",
@@ -99,7 +100,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{table:14} plain {c['plain']:>9}  dask {c['dask']:>9}  {missing}")
     print("identical" if identical else "DIFFERENT")
 
+    quiet = all(
+        year["others_cpu_s"] <= QUIET * year["s"] for timed in (plain, dask) for year in timed["years"].values()
+    )
+    if not quiet:
+        say("other processes took CPU during the measurement: the figures are not a fair comparison")
     cluster_starts = [year["stages"].get("cluster start", {}).get("wall_s", 0.0) for year in dask["years"].values()]
+    cluster_stops = [year["stages"].get("cluster stop", {}).get("wall_s", 0.0) for year in dask["years"].values()]
     result: dict[str, Any] = {
         "scale": args.scale,
         "files": files,
@@ -111,7 +118,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "identical": identical,
         "dask_vs_plain": round(dask["total_s"] / plain["total_s"], 2),
         "cluster_start_per_run_s": [round(s, 2) for s in cluster_starts],
+        "cluster_stop_s": round(sum(cluster_stops), 2),
         "peak_rss_mb": {"plain": plain["peak_rss_mb"], "dask": dask["peak_rss_mb"]},
+        "others_cpu_s": {side: others(timed) for side, timed in (("plain", plain), ("dask", dask))},
+        "quiet": quiet,
         "years": {"plain": plain["years"], "dask": dask["years"]},
         "tables": compared,
         "cores": os.cpu_count(),
@@ -120,7 +130,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "plain_s and dask_s: both years' intakes, wall time. dask_s includes each flow run's cluster start-up "
             "(cluster_start_s, summed) and Prefect's task and artifact overhead, not Prefect's own start-up "
             "(prefect_start_s). Peak RSS: the process tree (reader processes, Dask nannies and workers), without "
-            "Prefect's ephemeral API server."
+            "Prefect's ephemeral API server. others_cpu_s: CPU seconds other processes on the machine took during "
+            "the runs; quiet is false when that was over 5 % of a core."
         ),
     }
     write_result(args.output, result)
@@ -137,13 +148,20 @@ def timed_years(intake: Callable[[str, Period], dict[str, int]]) -> dict[str, An
     peak = 0.0
     for inbox, period in YEARS:
         STAGES.reset()
-        with TreeRss() as rss:
+        with Watch() as watch:
             started = time.perf_counter()
             counts[inbox] = intake(inbox, period)
             seconds = time.perf_counter() - started
         total += seconds
-        peak = max(peak, rss.peak_mb)
-        years[inbox] = {"s": round(seconds, 2), **counts[inbox], "stages": STAGES.as_dict()}
+        peak = max(peak, watch.peak_mb)
+        years[inbox] = {
+            "s": round(seconds, 2),
+            **counts[inbox],
+            "cpu_s": round(watch.ours_cpu_s, 1),
+            "others_cpu_s": round(watch.others_cpu_s, 1),
+            "steal_s": round(watch.steal_s, 1),
+            "stages": STAGES.as_dict(),
+        }
     return {"total_s": total, "years": years, "counts": counts, "peak_rss_mb": round(peak, 1)}
 
 
@@ -196,44 +214,88 @@ def write_result(output: Path, result: dict[str, Any]) -> None:
     output.write_text(json.dumps({"scales": scales}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
-class TreeRss:
-    """Peak resident memory of this process and all its descendants, sampled every 50 ms (Linux), leaving out
-    Prefect's API server, which is not part of the work measured."""
+class Watch:
+    """While a run goes on: the peak resident memory of this process and all its descendants (sampled every 50 ms,
+    leaving out Prefect's API server, which is not part of the work measured), and the CPU seconds the rest of the
+    machine took meanwhile (another benchmark on the same cores would make the figures meaningless) and the time the
+    hypervisor stole (Linux)."""
 
     def __init__(self, interval: float = 0.05) -> None:
         self.interval, self.peak_mb = interval, 0.0
+        self.ours_cpu_s = self.others_cpu_s = self.steal_s = 0.0
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="tree-rss", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="watch", daemon=True)
+        self._start = (0.0, 0.0, 0.0)
 
-    def __enter__(self) -> TreeRss:
+    def __enter__(self) -> Watch:
+        self._start = (*machine_cpu_s(), tree_cpu_s())
         self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
+        busy, steal, ours = (
+            now - then for now, then in zip((*machine_cpu_s(), tree_cpu_s()), self._start, strict=True)
+        )
+        self.ours_cpu_s, self.others_cpu_s, self.steal_s = ours, max(0.0, busy - ours), steal
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
             self.peak_mb = max(self.peak_mb, tree_rss_mb())
 
 
-def tree_rss_mb() -> float:
-    pages, todo, seen = 0, [str(os.getpid())], set[str]()
+def descendants() -> list[int]:
+    """This process and every process below it."""
+    found, todo = [], [os.getpid()]
     while todo:
         pid = todo.pop()
-        if pid in seen:
+        if pid in found:
             continue
-        seen.add(pid)
+        found.append(pid)
         try:
-            if pid != str(os.getpid()) and b"prefect.server" in Path(f"/proc/{pid}/cmdline").read_bytes():
+            for children in Path(f"/proc/{pid}/task").glob("*/children"):
+                todo += [int(child) for child in children.read_text().split()]
+        except OSError:
+            continue  # a process that just ended
+    return found
+
+
+def tree_rss_mb() -> float:
+    pages = 0
+    for pid in descendants():
+        try:
+            if pid != os.getpid() and b"prefect.server" in Path(f"/proc/{pid}/cmdline").read_bytes():
                 continue
             pages += int(Path(f"/proc/{pid}/statm").read_text().split()[1])
-            for children in Path(f"/proc/{pid}/task").glob("*/children"):
-                todo += children.read_text().split()
         except (OSError, IndexError, ValueError):
-            continue  # a process that just ended
+            continue
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def tree_cpu_s() -> float:
+    """CPU seconds of the process tree so far: each live process's own and its waited-for children's."""
+    ticks = 0
+    for pid in descendants():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
+        except (OSError, IndexError, ValueError):
+            continue
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def machine_cpu_s() -> tuple[float, float]:
+    """CPU seconds every core has been busy since boot (user, nice, system, irq, softirq), and stolen."""
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (
+        int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]
+    )
+    tick = os.sysconf("SC_CLK_TCK")
+    return (user + nice + system + irq + softirq) / tick, steal / tick
+
+
+def others(timed: dict[str, Any]) -> float:
+    return round(sum(float(year["others_cpu_s"]) for year in timed["years"].values()), 1)
 
 
 def seconds(timed: dict[str, Any]) -> dict[str, float]:

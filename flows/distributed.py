@@ -5,11 +5,14 @@ that grows with the number of files) runs elsewhere: each batch's new contents g
 chunk, to Dask workers through ``prefect_dask.DaskTaskRunner``. Archiving, checking, recording, receipts, the roll-up
 and publishing stay in the flow's own process, so DuckDB keeps a single writer.
 
-With ``address`` the reads go to a running Dask scheduler (its workers must see the data directory at the same path
-and have huizong installed); without it a ``LocalCluster`` of ``workers`` processes lives for the run. The next
-batch's reads are submitted before the current batch is checked and recorded, so the workers are not idle meanwhile;
-what the current batch records is taken into account when the next one is sorted out for good (a content recorded
-in between is a duplicate, and its early reading is dropped).
+With ``address`` the reads go to a running Dask scheduler (its workers must see the data directory at the same path,
+have huizong installed and reach the Prefect API the flow uses: a real server, ``PREFECT_API_URL``); without it a
+``LocalCluster`` of ``workers`` processes lives for the run. The task runner is entered by the flow itself rather than
+given to ``@flow`` or ``with_options``, because which cluster to use is a parameter of the run (a deployment's
+``workers`` and ``address``), and so the cluster lives only while files are read. The steps are those of
+``huizong.intake.run_intake``: the run is sorted out once (duplicates are recorded with the roll-up), the new contents
+go through in batches, and the next batch's reads are submitted before the current batch is checked and recorded, so the
+workers are not idle meanwhile.
 
     from flows.distributed import intake_dask
     intake_dask(home="/srv/huizong", period=2025, workers=8)             # a local cluster
@@ -23,18 +26,15 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar, cast
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
 from prefect.settings import PREFECT_API_URL, temporary_settings
-from prefect.utilities.annotations import quote
 from prefect_dask.task_runners import DaskTaskRunner, PrefectDaskFuture
 
-from flows.intake import archive, publish, receipts, record, report, settle, tidy
+from flows.intake import archive, as_is, publish, receipts, record, report, tidy
 from huizong import intake as steps
 from huizong.config import Home
 from huizong.periods import Period
@@ -45,7 +45,7 @@ from huizong.stages import STAGES, stage
 CHUNK = 50  # files per task: big enough that Prefect's and Dask's cost per task is small beside reading 50 workbooks
 
 Pairs = list[tuple[Reading, str]]
-T = TypeVar("T")
+Reads = list[PrefectDaskFuture[tuple[Pairs, float]]]
 
 
 @task(name="read chunk", retries=1, retry_delay_seconds=2, cache_policy=NO_CACHE, persist_result=False)
@@ -55,39 +55,17 @@ def read(root: str, paths: list[str]) -> tuple[Pairs, float]:
 
 
 @task(name="check", cache_policy=NO_CACHE)
-def check(
-    home: Home, batch: list[steps.Arrival], early: list[steps.Outcome], pairs: Pairs, period: str | None
-) -> list[steps.Outcome]:
-    """Sort the batch out for good (after the previous batch is recorded) and judge its new contents from the
-    readings made for ``early``, the new contents as sorted out before."""
-    outcomes, fresh = steps.sort_out(home, batch)
-    by_hash = {o.arrival.sha256: r for o, r in zip(early, attach(home, pairs), strict=True)}
-    steps.conclude(home, fresh, [by_hash[o.arrival.sha256] for o in fresh], Period.parse(period) if period else None)
-    return outcomes
+def check(home: Home, batch: list[steps.Outcome], pairs: Pairs, period: str | None) -> list[steps.Outcome]:
+    """Give each new content of the batch its verdict, from the readings made in the cluster (in the same order)."""
+    steps.conclude(home, batch, attach(home, pairs), Period.parse(period) if period else None)
+    return batch
 
 
-@dataclass
-class Reads:
-    """A batch whose new contents (as sorted out when it was sent) are being read in the cluster."""
-
-    batch: list[steps.Arrival]
-    early: list[steps.Outcome]
-    futures: list[PrefectDaskFuture[tuple[Pairs, float]]]
-
-    def gather(self) -> Pairs:
-        pairs: Pairs = []
-        with stage("read"):
-            for future in self.futures:
-                found, cpu_s = future.result()
-                pairs += found
-                STAGES.add("read", cpu_s=cpu_s)
-        return pairs
-
-
-def whole(value: T) -> T:
-    """``value`` handed to a task as it is: Prefect would otherwise walk through it looking for futures to wait on
-    and inputs to track, visiting every cell of every reading (about 0.7 s per 100 files, twice per call)."""
-    return cast(T, quote(value))
+@task(name="roll up", retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE)
+def settle(
+    home: Home, run_id: str, outcomes: list[steps.Outcome], duplicates: list[steps.Outcome]
+) -> dict[str, list[dict[str, object]]]:
+    return steps.settle(home, run_id, outcomes, duplicates)
 
 
 def task_runner(workers: int = 2, address: str | None = None) -> DaskTaskRunner:
@@ -104,14 +82,22 @@ def task_runner(workers: int = 2, address: str | None = None) -> DaskTaskRunner:
     )
 
 
-def send(runner: DaskTaskRunner, home: Home, batch: list[steps.Arrival]) -> Reads:
-    _, early = steps.sort_out(home, batch)
+def send(runner: DaskTaskRunner, home: Home, batch: list[steps.Outcome]) -> Reads:
+    """Submit the reading of a batch's files, a task per ``CHUNK`` files."""
     root = str(home.root.resolve())
-    files = [str(o.arrival.archived.absolute()) for o in early]
-    chunks = [files[i : i + CHUNK] for i in range(0, len(files), CHUNK)]
+    files = [str(o.arrival.archived.absolute()) for o in batch]
     with same_api():
-        futures = [runner.submit(read, {"root": root, "paths": chunk}) for chunk in chunks]
-    return Reads(batch, early, futures)
+        return [runner.submit(read, {"root": root, "paths": files[i : i + CHUNK]}) for i in range(0, len(files), CHUNK)]
+
+
+def gather(reads: Reads) -> Pairs:
+    pairs: Pairs = []
+    with stage("read"):
+        for future in reads:
+            found, cpu_s = future.result()
+            pairs += found
+            STAGES.add("read", cpu_s=cpu_s)
+    return pairs
 
 
 @contextmanager
@@ -142,24 +128,26 @@ def intake_dask(
     run_id = steps.new_run_id()
     when = str(period) if period else None
     arrivals = archive(where, paths or [])
-    outcomes: list[steps.Outcome] = []
-    batches = steps.batches(arrivals)
-    if batches:
+    outcomes, fresh = steps.sort_out(where, arrivals)
+    parts = steps.batches(fresh)
+    if parts:
         with task_runner(workers, address) as runner:
             started = time.perf_counter()
             client = runner.client  # the cluster starts (or is connected to) on first use
-            STAGES.add("cluster start", wall_s=time.perf_counter() - started)
-            logger.info("Dask cluster ready in %.2f s: %s", time.perf_counter() - started, client)
-            pending = send(runner, where, batches[0])
-            for following in range(1, len(batches) + 1):
+            ready_s = time.perf_counter() - started
+            STAGES.add("cluster start", wall_s=ready_s)
+            logger.info("Dask cluster ready in %.2f s: %s", ready_s, client)
+            pending = send(runner, where, parts[0])
+            for k, batch in enumerate(parts):
                 current = pending
-                if following < len(batches):
-                    pending = send(runner, where, batches[following])  # read while this batch is checked
-                judged = check(where, whole(current.batch), whole(current.early), whole(current.gather()), when)
-                record(where, run_id, whole(judged))
-                receipts(where, whole(judged))
-                outcomes += judged
-    audits = settle(where, run_id, whole(outcomes))
+                if k + 1 < len(parts):
+                    pending = send(runner, where, parts[k + 1])  # read while this batch is checked and recorded
+                judged = check(where, as_is(batch), as_is(gather(current)), when)
+                record(where, run_id, as_is(judged))
+                receipts(where, as_is(judged))
+            stopping = time.perf_counter()
+        STAGES.add("cluster stop", wall_s=time.perf_counter() - stopping)
+    audits = settle(where, run_id, as_is(outcomes), as_is([o for o in outcomes if o.verdict is None]))
     publish(where)
-    tidy(where, whole(arrivals))
-    return report(run_id, whole(outcomes), audits)
+    tidy(where, as_is(arrivals))
+    return report(run_id, as_is(outcomes), audits)

@@ -53,6 +53,9 @@ def rows(home: Home) -> dict[str, list[tuple[object, ...]]]:
 
 @pytest.mark.harness
 def test_reading_in_dask_workers_records_what_the_plain_intake_records(prefect_harness: None, tmp_path: Path) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import TaskRunFilter, TaskRunFilterName
+
     from flows.distributed import intake_dask
 
     plain, dask = make_home(tmp_path / "plain"), make_home(tmp_path / "dask")
@@ -72,3 +75,6 @@ def test_reading_in_dask_workers_records_what_the_plain_intake_records(prefect_h
     assert all(expected[table] for table in ("submissions", "cell_values", "findings"))
     assert got == expected
     assert sorted(p.name for p in dask.inbox.iterdir()) == ["processed"]
+    with get_client(sync_client=True) as client:  # the reads ran as task runs the flow's API knows of
+        reads = client.read_task_runs(task_run_filter=TaskRunFilter(name=TaskRunFilterName(like_="read chunk")))
+    assert reads and all(run.state is not None and run.state.is_completed() for run in reads)
