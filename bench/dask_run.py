@@ -24,7 +24,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import shutil
 import sys
 import threading
 import time
@@ -34,8 +33,8 @@ from typing import Any
 
 import duckdb
 
-from bench.generate import DEFAULT_OUT, generate
-from huizong.config import Home
+from bench.generate import DEFAULT_OUT
+from bench.run import ensure_data, fresh_home
 from huizong.intake import count, run_intake
 from huizong.periods import Period
 from huizong.stages import STAGES
@@ -186,24 +185,6 @@ def scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     row = con.execute(sql).fetchone()
     assert row is not None
     return int(row[0])
-
-
-def ensure_data(scale: str, seed: int, data: Path) -> Path:
-    folder = data / scale
-    manifest = folder / "manifest.json"
-    if not (manifest.exists() and json.loads(manifest.read_text(encoding="utf-8")).get("seed") == seed):
-        say(f"generating the {scale} data set (seed {seed}) ...")
-        generate(scale, seed, data)
-    return folder
-
-
-def fresh_home(root: Path, folder: Path) -> Home:
-    """An empty data directory with the data set's registry and cycles."""
-    shutil.rmtree(root, ignore_errors=True)
-    (root / "registry").mkdir(parents=True)
-    for name in ("units.csv", "cycles.toml"):
-        shutil.copyfile(folder / "registry" / name, root / "registry" / name)
-    return Home(root)
 
 
 def write_result(output: Path, result: dict[str, Any]) -> None:
