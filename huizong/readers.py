@@ -6,7 +6,8 @@ process that holds the warehouse. Workers are started once per run (``forkserver
 with Prefect's and DuckDB's threads), load the registry and forms from the data directory themselves, read chunks of
 files, and send back plain readings (the form travels as its key). The CPU time they spend is added to the ``read``
 stage. ``close()`` ends them at the end of a run, so a long-lived process (``flows.serve``) never reads with an old
-registry.
+registry. As with any ``multiprocessing``, a script that calls intake on that many files needs an
+``if __name__ == "__main__":`` guard (the workers import the main module).
 """
 
 from __future__ import annotations
