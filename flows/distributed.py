@@ -34,7 +34,7 @@ from prefect.context import FlowRunContext
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect_dask.task_runners import DaskTaskRunner, PrefectDaskFuture
 
-from flows.intake import archive, as_is, publish, receipts, record, report, tidy
+from flows.intake import archive, as_is, publish, receipts, record, report, settle, tidy
 from huizong import intake as steps
 from huizong.config import Home
 from huizong.periods import Period
@@ -59,13 +59,6 @@ def check(home: Home, batch: list[steps.Outcome], pairs: Pairs, period: str | No
     """Give each new content of the batch its verdict, from the readings made in the cluster (in the same order)."""
     steps.conclude(home, batch, attach(home, pairs), Period.parse(period) if period else None)
     return batch
-
-
-@task(name="roll up", retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE)
-def settle(
-    home: Home, run_id: str, outcomes: list[steps.Outcome], duplicates: list[steps.Outcome]
-) -> dict[str, list[dict[str, object]]]:
-    return steps.settle(home, run_id, outcomes, duplicates)
 
 
 def task_runner(workers: int = 2, address: str | None = None) -> DaskTaskRunner:

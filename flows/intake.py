@@ -50,8 +50,10 @@ def receipts(home: Home, outcomes: list[steps.Outcome]) -> list[Path]:
 
 
 @task(name="roll up", retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE)
-def settle(home: Home, run_id: str, outcomes: list[steps.Outcome]) -> dict[str, list[dict[str, object]]]:
-    return steps.settle(home, run_id, outcomes)
+def settle(
+    home: Home, run_id: str, outcomes: list[steps.Outcome], unrecorded: list[steps.Outcome] | None = None
+) -> dict[str, list[dict[str, object]]]:
+    return steps.settle(home, run_id, outcomes, unrecorded or [])
 
 
 @task(name="publish the snapshot", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
