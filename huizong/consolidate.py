@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 
 from huizong.config import Home
@@ -142,12 +141,18 @@ def _publish(home: Home) -> Path:
     target = home.published / "huizong.duckdb"
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".huizong.{uuid.uuid4().hex}.duckdb")
-    limit: dict[str, str | bool | int | float | list[str]] = {"memory_limit": home.settings.memory_limit}
-    with duckdb.connect(config=limit) as con:  # in memory: the working file read-only, the snapshot written
-        working, snapshot = (str(p).replace("'", "''") for p in (home.warehouse, partial))  # ATTACH takes no parameters
-        con.execute(f"ATTACH '{working}' AS working (READ_ONLY)")
-        con.execute(f"ATTACH '{snapshot}' AS snapshot (STORAGE_VERSION 'v1.5.0')")
-        con.execute("COPY FROM DATABASE working TO snapshot")
-        con.execute("DETACH snapshot")
+    # The working file through the same settings as every other connection, so that in a process that holds it
+    # already (the portal) this is one more connection to the same database, not a second attachment of the file.
+    with home.connect() as wh:
+        name = wh.con.execute("SELECT current_database()").fetchone()
+        assert name is not None
+        snapshot = str(partial).replace("'", "''")  # ATTACH takes no parameters
+        wh.con.execute("COMMIT")  # ATTACH and COPY FROM DATABASE run outside the connection's transaction
+        try:
+            wh.con.execute(f"ATTACH '{snapshot}' AS snapshot (STORAGE_VERSION 'v1.5.0')")
+            wh.con.execute(f'COPY FROM DATABASE "{name[0]}" TO snapshot')
+            wh.con.execute("DETACH snapshot")
+        finally:
+            wh.con.execute("BEGIN TRANSACTION")
     os.replace(partial, target)
     return target
