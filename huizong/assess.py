@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from huizong.config import Home
 from huizong.cycles import Cycle, plan_cycle
@@ -47,6 +48,17 @@ class Verdict:
         errors = sum(f.severity == "error" for f in self.findings)
         return errors, len(self.findings) - errors
 
+    def as_dict(self) -> dict[str, Any]:
+        """What ``huizong check --json`` prints (and the portal's API answers with)."""
+        meta, form = self.reading.meta, self.reading.form
+        return {
+            "status": self.status,
+            "unit": meta.get("unit_code"),
+            "form": form.key if form else None,
+            "period": meta.get("period"),
+            "findings": [finding.as_dict() for finding in self.findings],
+        }
+
 
 def assess(
     home: Home,
@@ -55,7 +67,7 @@ def assess(
     expect_period: Period | None = None,
 ) -> list[Verdict]:
     """Verdicts in order. ``previous`` maps (unit code, period) to that unit's accepted values of that period."""
-    verdicts = [_place(home, reading, expect_period) for reading in readings]
+    verdicts = [place(home, reading, expect_period) for reading in readings]
     subjects = []
     for verdict in verdicts:
         meta = verdict.reading.meta
@@ -69,7 +81,8 @@ def assess(
     return verdicts
 
 
-def _place(home: Home, reading: Reading, expect_period: Period | None) -> Verdict:
+def place(home: Home, reading: Reading, expect_period: Period | None = None) -> Verdict:
+    """Where a reading belongs: its unit and cycle, with the findings about that (not yet the rules of its form)."""
     verdict = Verdict(reading)
     if reading.form is None:
         return verdict

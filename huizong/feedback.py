@@ -40,12 +40,18 @@ class Receipt:
 def feedback_path(out: Path, verdict: Verdict, receipt: Receipt) -> Path:
     """``<out>/<cycle>/feedback/<unit>_<name>_<hash8>.xlsx``; files nobody could identify go to ``unidentified``."""
     meta = verdict.reading.meta
-    folder = out / (verdict.cycle.id if verdict.cycle else "unidentified") / "feedback"
-    if "unit_code" in meta:
-        name = f"{meta['unit_code']}_{safe_name(meta.get('unit_name', ''))}_{receipt.sha256[:8]}.xlsx"
-    else:
-        name = f"{receipt.sha256[:8]}_{safe_name(Path(receipt.file_name).stem)}.xlsx"
-    return folder / name
+    cycle = verdict.cycle.id if verdict.cycle else None
+    return receipt_file(out, cycle, meta.get("unit_code"), meta.get("unit_name", ""), receipt.file_name, receipt.sha256)
+
+
+def receipt_file(
+    out: Path, cycle_id: str | None, unit_code: str | None, unit_name: str | None, file_name: str, sha256: str
+) -> Path:
+    """Where the receipt of a submission lies, from what ``submissions`` keeps of it."""
+    folder = out / (cycle_id or "unidentified") / "feedback"
+    if unit_code:
+        return folder / f"{unit_code}_{safe_name(unit_name or '')}_{sha256[:8]}.xlsx"
+    return folder / f"{sha256[:8]}_{safe_name(Path(file_name).stem)[:60]}.xlsx"  # a name is no path: cut short
 
 
 def write_feedback(path: Path, verdict: Verdict, receipt: Receipt) -> Path:

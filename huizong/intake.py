@@ -40,7 +40,7 @@ from huizong.reader import Reading
 from huizong.readers import close as close_readers
 from huizong.readers import read_files, start_reading
 from huizong.stages import stage
-from huizong.warehouse import WarehouseBusy
+from huizong.warehouse import Warehouse, WarehouseBusy
 
 SKIPPED_PREFIXES = ("~$", ".")  # Excel's lock files and hidden files are not reports
 T = TypeVar("T")
@@ -176,8 +176,11 @@ def previous_values(
     return dict(found)
 
 
-def record(home: Home, run_id: str, outcomes: Sequence[Outcome]) -> None:
-    """Write one batch in its own transaction and let later accepted files supersede earlier ones."""
+def record(
+    home: Home, run_id: str, outcomes: Sequence[Outcome], also: Callable[[Warehouse], None] | None = None
+) -> None:
+    """Write one batch in its own transaction and let later accepted files supersede earlier ones. ``also`` writes
+    more in the same transaction (the portal's record of who uploaded what)."""
     judged = [o for o in outcomes if o.verdict is not None]
     with stage("load"), home.connect() as wh:
         wh.run("intake/insert_receipts", incoming_receipts=_receipts(run_id, outcomes))
@@ -185,6 +188,8 @@ def record(home: Home, run_id: str, outcomes: Sequence[Outcome]) -> None:
         wh.run("intake/insert_cell_values", incoming_values=_values(judged))
         wh.run("intake/insert_findings", incoming_findings=_findings(judged))
         wh.run("intake/supersede")
+        if also is not None:
+            also(wh)
 
 
 def settle(
@@ -194,13 +199,21 @@ def settle(
     sorted out whole), note the run, and rebuild the totals whole (so the snapshot published after the run is
     consistent). Returns what the audits found."""
     with stage("roll up"), home.connect() as wh:
-        if unrecorded:
-            wh.run("intake/insert_receipts", incoming_receipts=_receipts(run_id, unrecorded))
-        started = outcomes[0].arrival.taken_at if outcomes else dt.datetime.now()
-        wh.run(
-            "intake/insert_run", {"run_id": run_id, "started_at": started, "files": len(outcomes), **count(outcomes)}
-        )
+        note_run(wh, run_id, outcomes, unrecorded)
         return rebuild(wh, home, run_id)
+
+
+def note_run(
+    wh: Warehouse, run_id: str, outcomes: Sequence[Outcome], unrecorded: Sequence[Outcome] = (), kind: str = "intake"
+) -> None:
+    """Record the arrivals no batch recorded and the run itself (``kind``: intake, or portal for the portal's)."""
+    if unrecorded:
+        wh.run("intake/insert_receipts", incoming_receipts=_receipts(run_id, unrecorded))
+    started = outcomes[0].arrival.taken_at if outcomes else dt.datetime.now()
+    counts = count(outcomes)
+    wh.run(
+        "intake/insert_run", {"run_id": run_id, "kind": kind, "started_at": started, "files": len(outcomes)} | counts
+    )
 
 
 def write_receipts(home: Home, outcomes: Sequence[Outcome]) -> list[Path]:
@@ -258,6 +271,24 @@ def run_intake(
     """The whole intake, as the CLI runs it (the flow runs the same steps as tasks). ``progress(done, of)``."""
     run_id = new_run_id()
     arrivals = archive_files(home, collect(home, paths))
+    outcomes = take_in(home, run_id, arrivals, period, progress)
+    audits = settle(home, run_id, outcomes, [o for o in outcomes if o.verdict is None])
+    if on_audits:
+        on_audits(audits)
+    publish(home)
+    tidy_inbox(home, arrivals)
+    return outcomes
+
+
+def take_in(
+    home: Home,
+    run_id: str,
+    arrivals: Sequence[Arrival],
+    period: Period | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Outcome]:
+    """Sort out, read, check and record the arrivals batch by batch, with their receipts: everything of an intake
+    but the totals and the snapshot. The duplicates' arrivals are left to ``settle`` (or ``note_run``)."""
     done = 0
 
     def step(n: int) -> None:
@@ -282,16 +313,11 @@ def run_intake(
             release(batch)
     finally:
         close_readers()
-    audits = settle(home, run_id, outcomes, [o for o in outcomes if o.verdict is None])
-    if on_audits:
-        on_audits(audits)
-    publish(home)
-    tidy_inbox(home, arrivals)
     return outcomes
 
 
-def new_run_id() -> str:
-    return f"intake-{dt.datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
+def new_run_id(kind: str = "intake") -> str:
+    return f"{kind}-{dt.datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
 
 
 # ───────────────────────────── Arrow batches ─────────────────────────────
