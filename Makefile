@@ -6,7 +6,7 @@ HOME_DIR ?= var
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: demo test bench lint format clean
+.PHONY: demo serve test bench lint format clean
 
 $(BIN)/huizong: pyproject.toml constraints.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "huizong needs Python 3.11"'
@@ -20,6 +20,15 @@ demo: $(BIN)/huizong
 	$(BIN)/huizong templates --home $(HOME_DIR) --unit 990121 --period 2025
 	$(BIN)/huizong demo --home $(HOME_DIR) --unit 990121 --period 2025
 	$(BIN)/huizong status --home $(HOME_DIR)
+
+# The portal on the demo data: accounts for the whole demo city (one-time passwords in var/demo-accounts.json).
+serve: demo
+	@test -s $(HOME_DIR)/demo-accounts.json || \
+	  $(BIN)/huizong accounts create --home $(HOME_DIR) --under 990100 --json > $(HOME_DIR)/demo-accounts.json
+	@$(BIN)/python -c 'import json; a = {x["code"]: x for x in json.load(open("$(HOME_DIR)/demo-accounts.json"))}; \
+	  [print("演示账号 %s（%s）：初始密码 %s" % (c, a[c]["name"], a[c]["password"] or "已使用过，见 huizong accounts reset")) \
+	   for c in ("990121", "990121101")]'
+	$(BIN)/huizong serve --home $(HOME_DIR) $(if $(PORT),--port $(PORT))
 
 test: $(BIN)/huizong lint
 	$(BIN)/pytest -q

@@ -10,9 +10,9 @@ import json
 import shutil
 import sys
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
@@ -26,24 +26,13 @@ from huizong.distribute import cycle_for, template_name, write_cycle_templates
 from huizong.errors import HuizongError, UsageError
 from huizong.findings import STATUS_LABELS
 from huizong.intake import count, previous_values, run_intake
+from huizong.options import F, home_option
 from huizong.periods import Period
 from huizong.reader import read_workbook
 from huizong.template import write_template
+from huizong.warehouse import portal_busy
 
 DEMO = Path(__file__).resolve().parent.parent / "fixtures" / "demo_city"
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def home_option(command: F) -> F:
-    return click.option(
-        "--home",
-        "home",
-        envvar="HUIZONG_HOME",
-        default="var",
-        show_default=True,
-        type=click.Path(file_okay=False, path_type=Path),
-        help="数据目录 (data directory; env HUIZONG_HOME).",
-    )(command)
 
 
 def period_and_form(command: F) -> F:
@@ -268,6 +257,9 @@ def intake(home: Path, paths: tuple[Path, ...], period: str | None) -> None:
         huizong intake ~/收件/青石县 --period 2025
     """
     where = Home(home)
+    busy = portal_busy(where.root)
+    if busy is not None:
+        raise busy
     with click.progressbar(length=1, label="读取报表", file=sys.stderr) as bar:
 
         def progress(done: int, of: int) -> None:
@@ -391,15 +383,7 @@ def verdict_line(verdict: Verdict, name: str) -> str:
 
 
 def verdict_json(verdict: Verdict) -> dict[str, Any]:
-    meta = verdict.reading.meta
-    form = verdict.reading.form
-    return {
-        "status": verdict.status,
-        "unit": meta.get("unit_code"),
-        "form": form.key if form else None,
-        "period": meta.get("period"),
-        "findings": [finding.as_dict() for finding in verdict.findings],
-    }
+    return verdict.as_dict()
 
 
 def _width(text: str) -> int:
@@ -411,3 +395,13 @@ def _table(rows: Sequence[Sequence[str]]) -> None:
     for row in rows:
         cells = [cell + " " * (width - _width(cell)) for cell, width in zip(row, widths, strict=True)]
         click.echo("  ".join(cells).rstrip())
+
+
+def _portal_commands() -> None:
+    from huizong.portal.commands import accounts, serve
+
+    main.add_command(serve)
+    main.add_command(accounts)
+
+
+_portal_commands()

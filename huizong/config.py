@@ -19,6 +19,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from huizong.accounts import Accounts
 from huizong.catalog import BUNDLED_FORMS, FormCatalog
 from huizong.cycles import CycleSpec, load_cycle_specs
 from huizong.errors import ConfigError, suggest
@@ -111,6 +112,15 @@ class Home:
     @property
     def published(self) -> Path:
         return self.root / "published"
+
+    @property
+    def portal(self) -> Path:
+        """The portal's own files: accounts, its session key, the journal of uploads not yet recorded."""
+        return self.root / "portal"
+
+    @cached_property
+    def accounts(self) -> Accounts:
+        return Accounts(self.portal / "accounts.sqlite")
 
     @cached_property
     def settings(self) -> Settings:

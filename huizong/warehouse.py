@@ -6,6 +6,8 @@ come in as Arrow tables registered under the names the statements read (``incomi
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import cache
@@ -24,7 +26,7 @@ class WarehouseBusy(HuizongError):
     """Another process holds the working file (DuckDB allows one writer, or many readers, never both)."""
 
 
-TABLES = ("runs", "receipts", "submissions", "cell_values", "findings", "audit_results")
+TABLES = ("runs", "receipts", "submissions", "cell_values", "findings", "audit_results", "uploads", "explanations")
 
 
 @cache
@@ -67,10 +69,34 @@ class Warehouse:
                 self.con.unregister(table)
 
 
+def portal_holder(root: Path) -> str:
+    """The portal running on the data directory ``root`` ("PID 123，http://…，自 …"), or '' when none is."""
+    try:
+        info = json.loads((root / "portal.json").read_text(encoding="utf-8"))
+        os.kill(int(info["pid"]), 0)
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""  # none, or a stale file left by a portal that was killed
+    return f"PID {info['pid']}，{info.get('url') or '地址未知'}，自 {info.get('started_at', '')}"
+
+
+def portal_busy(root: Path) -> WarehouseBusy | None:
+    """The error to raise when a portal holds the warehouse of ``root`` (None when none does)."""
+    holder = portal_holder(root)
+    if not holder:
+        return None
+    return WarehouseBusy(
+        f"报送平台正在运行（{holder}），数据库由它写入：请在平台上传，或把文件放进 {root / 'inbox'}，"
+        "平台会自动收取 (the portal holds the warehouse)"
+    )
+
+
 def _connect(path: Path, read_only: bool, memory_limit: str) -> duckdb.DuckDBPyConnection:
     try:
         return duckdb.connect(str(path), read_only=read_only, config={"memory_limit": memory_limit})
     except duckdb.IOException as exc:
+        busy = portal_busy(path.parent) if "lock" in str(exc).lower() else None
+        if busy is not None:
+            raise busy from exc
         if "lock" in str(exc).lower():
             raise WarehouseBusy(
                 f"数据库 {path} 正被另一个程序使用（另一次运行尚未结束？分析请使用 published/ 中的快照）：{exc}"

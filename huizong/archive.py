@@ -1,0 +1,60 @@
+"""The archive of everything received: ``<home>/archive/<2 hex>/<sha256><suffix>``, written so that a file is either
+whole under its name or not there at all (written beside it, flushed to disk, renamed, the folder flushed).
+
+``store_stream`` takes a file-like object (an upload) and bounds its size while it copies: nothing larger than
+``limit`` is ever written whole or held in memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from pathlib import Path
+from typing import BinaryIO
+
+CHUNK = 1 << 16
+
+
+class TooLarge(Exception):
+    """The stream went on past the limit; nothing was kept."""
+
+
+def archive_path(root: Path, digest: str, suffix: str) -> Path:
+    return root / digest[:2] / f"{digest}{suffix}"
+
+
+def store_stream(root: Path, stream: BinaryIO, suffix: str, limit: int) -> tuple[str, Path, int]:
+    """Copy ``stream`` into the archive under ``root``; return its SHA-256, where it lies and its size in bytes."""
+    partial = root / f".incoming-{uuid.uuid4().hex}"
+    root.mkdir(parents=True, exist_ok=True)
+    digest, size = hashlib.sha256(), 0
+    try:
+        with partial.open("wb") as out:
+            while chunk := stream.read(CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise TooLarge(f"larger than {limit} bytes")
+                digest.update(chunk)
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        target = archive_path(root, digest.hexdigest(), suffix)
+        if target.exists():
+            partial.unlink()
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(partial, target)
+            _sync_folder(target.parent)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return digest.hexdigest(), target, size
+
+
+def _sync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,125 @@
+"""The versioned HTTP API (``/api/v1``): what scripts use, with ``Authorization: Bearer TOKEN``; the pages call the
+same ``Portal`` methods. 401 without valid credentials, 404 for anything outside the caller's scope (whether it
+exists or not), 403 for what the caller's role does not allow, 413 over the upload limit, 415 for what is no
+spreadsheet.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import FileResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException
+
+from huizong.portal.app import portal_of
+from huizong.portal.auth import actor_of, csrf_ok
+from huizong.portal.core import Portal
+from huizong.portal.downloads import XLSX, attachment, snapshot_file, workbook_file
+from huizong.portal.permissions import Actor
+
+router = APIRouter(prefix="/api/v1", tags=["API v1"])
+
+
+def api_actor(request: Request) -> Actor:
+    """The caller, by bearer token or session cookie (then with ``X-CSRF-Token`` on POST)."""
+    portal = portal_of(request)
+    actor = actor_of(request, portal.home.accounts, portal.registry)
+    if actor is None:
+        raise HTTPException(401, "需要登录，或在请求头中带 Authorization: Bearer TOKEN")
+    if not actor.by_token and request.method == "POST" and not csrf_ok(request, request.headers.get("x-csrf-token")):
+        raise HTTPException(403, "缺少或错误的 CSRF 令牌（X-CSRF-Token）")
+    if actor.must_change:
+        raise HTTPException(403, "请先登录报送平台修改初始密码")
+    return actor
+
+
+Caller = Annotated[Actor, Depends(api_actor)]
+ThePortal = Annotated[Portal, Depends(portal_of)]
+
+
+@router.post("/submissions", summary="报送一个文件 (hand in a file)")
+def post_submission(
+    request: Request,
+    actor: Caller,
+    portal: ThePortal,
+    file: Annotated[UploadFile, File(description="填好的模板（.xlsx）")],
+    explanation: Annotated[str, Form(description="上报说明：对“提示”的解释（可选）")] = "",
+) -> JSONResponse:
+    """Archive, check and record the file as the caller's own report. The body is the JSON of
+    ``huizong check --json`` plus ``id`` (the submission: its content hash), ``sha256``, ``status`` (``accepted``,
+    ``rejected`` or ``duplicate``) and ``receipt`` (the receipt's URL, or null when there is nothing to report)."""
+    handed = portal.hand_in(actor, file.file, file.filename or "", explanation, _remote(request))
+    return JSONResponse(handed.body, status_code=handed.http_status)
+
+
+@router.get("/submissions", summary="报送记录 (submissions in scope)")
+def list_submissions(
+    actor: Caller, portal: ThePortal, cycle: Annotated[str | None, Query(description="填报周期 ID")] = None
+) -> list[dict[str, Any]]:
+    return portal.submissions(actor, cycle)
+
+
+@router.get("/submissions/{sha256}", summary="一次报送的审核结果 (one submission)")
+def get_submission(sha256: str, actor: Caller, portal: ThePortal) -> dict[str, Any]:
+    return portal.submission(actor, sha256)
+
+
+@router.get("/submissions/{sha256}/receipt", summary="回执 (the receipt workbook)", response_class=FileResponse)
+def get_receipt(sha256: str, actor: Caller, portal: ThePortal) -> FileResponse:
+    path = portal.receipt(actor, sha256)
+    return workbook_file(path)
+
+
+@router.post("/submissions/{sha256}/explanation", summary="填写上报说明 (explain the warnings)")
+def post_explanation(
+    sha256: str, actor: Caller, portal: ThePortal, text: Annotated[str, Form(description="上报说明")]
+) -> dict[str, Any]:
+    portal.explain(actor, sha256, text)
+    return portal.submission(actor, sha256)
+
+
+@router.get("/units/{code}/template", summary="本单位的填报模板 (the unit's template)", response_class=Response)
+def get_template(
+    code: str,
+    actor: Caller,
+    portal: ThePortal,
+    period: Annotated[str, Query(description="报告期，如 2025")],
+    form: Annotated[str | None, Query(description="表式，如 annual_report/2021；缺省时按报告期")] = None,
+) -> Response:
+    content, name = portal.template(actor, code, period, form)
+    return Response(content, media_type=XLSX, headers=attachment(name))
+
+
+@router.get("/cycles", summary="填报周期 (cycles)")
+def list_cycles(actor: Caller, portal: ThePortal) -> list[dict[str, Any]]:
+    return portal.cycles(actor)
+
+
+@router.get("/cycles/{cycle_id}/status", summary="报送情况与督办名单 (completeness and chase list)")
+def cycle_status(
+    cycle_id: str, actor: Caller, portal: ThePortal, kind: Annotated[str | None, Query(description="单位类型")] = None
+) -> dict[str, Any]:
+    return portal.cycle_status(actor, cycle_id, kind)
+
+
+@router.post("/cycles/{cycle_id}/consolidate", summary="立即汇总 (consolidate now)")
+def consolidate(cycle_id: str, actor: Caller, portal: ThePortal) -> dict[str, Any]:
+    path = portal.consolidate(actor, cycle_id)
+    return {"workbook": f"/api/v1/cycles/{cycle_id}/workbook", "file_name": path.name}
+
+
+@router.get("/cycles/{cycle_id}/workbook", summary="汇总表 (the consolidated workbook)", response_class=FileResponse)
+def workbook(cycle_id: str, actor: Caller, portal: ThePortal) -> FileResponse:
+    path = portal.workbook(actor, cycle_id)
+    return workbook_file(path)
+
+
+@router.get("/snapshot", summary="分析快照 (the analysts' DuckDB snapshot)", response_class=FileResponse)
+def snapshot(actor: Caller, portal: ThePortal) -> FileResponse:
+    path = portal.snapshot(actor)
+    return snapshot_file(path)
+
+
+def _remote(request: Request) -> str:
+    return request.client.host if request.client else ""

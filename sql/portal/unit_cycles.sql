@@ -1,0 +1,21 @@
+-- unit_cycles: the cycles that expect one unit, where it stands in each, and its current file (the accepted one, or
+-- the latest) with that file's errors and warnings. Grain: cycle_id. Inputs: completeness, cycles, forms, units, submissions, $unit_code.
+WITH current_file AS (
+    SELECT form_id, period,
+           coalesce(max(sha256) FILTER (status = 'accepted'), arg_max(sha256, (received_at, sha256))) AS sha256
+    FROM submissions
+    WHERE unit_code = $unit_code
+    GROUP BY form_id, period
+)
+SELECT c.cycle_id, c.owner, o.name AS owner_name, c.form_id, y.form_version, f.title AS form_title, c.period,
+       c.deadline, c.status, c.late, c.overdue, c.files, coalesce(s.errors, 0) AS errors,
+       coalesce(s.warnings, 0) AS warnings, c.last_received,
+       cf.sha256 AS current_sha256
+FROM completeness AS c
+JOIN cycles AS y USING (cycle_id)
+JOIN forms AS f ON f.form_id = y.form_id AND f.form_version = y.form_version
+JOIN units AS o ON o.code = c.owner
+LEFT JOIN current_file AS cf ON cf.form_id = c.form_id AND cf.period = c.period
+LEFT JOIN submissions AS s ON s.sha256 = cf.sha256
+WHERE c.unit_code = $unit_code
+ORDER BY c.period DESC, c.cycle_id;
