@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -274,3 +275,45 @@ def test_markup_in_a_submission_stays_text(served: Served, browsers: dict[str, T
     )
     assert got.status_code == 200 and "<img src=x" not in got.text and "&lt;img src=x onerror" in got.text
     assert "<b>粗体</b>" not in got.text and "&lt;b&gt;粗体&lt;/b&gt;" in got.text
+
+
+CONSOLIDATE = (401, 404, 404, 200, 404, 200)
+
+
+def test_who_may_consolidate_a_cycle(served: Served, app_client: TestClient) -> None:
+    for actor, expected in zip(ACTORS, CONSOLIDATE, strict=True):
+        headers = served.token(actor) if actor != "anonymous" else {}
+        got = TestClient(app_client.app).post(f"/api/v1/cycles/{CYCLE}/consolidate", headers=headers)
+        assert got.status_code == expected, f"{actor}: {got.text[:200]}"
+        if expected == 200:
+            workbook = app_client.get(got.json()["workbook"], headers=headers)
+            assert workbook.content[:2] == b"PK" and "汇总" in got.json()["file_name"]
+
+
+def test_a_body_streamed_past_the_limit_is_refused(served: Served, app_client: TestClient) -> None:
+    def chunks() -> Iterator[bytes]:  # no Content-Length: the limit is applied as the body streams in
+        boundary = b'--x\r\nContent-Disposition: form-data; name="file"; filename="a.xlsx"\r\n\r\n'
+        yield boundary
+        for _ in range(MAX_UPLOAD // 65536 + 2):
+            yield b"PK" * 32768
+        yield b"\r\n--x--\r\n"
+
+    headers = served.token("990121105") | {"Content-Type": "multipart/form-data; boundary=x"}
+    got = app_client.post("/api/v1/submissions", headers=headers, content=chunks())
+    assert got.status_code == 413 and "文件过大" in got.json()["detail"]
+    assert not list(served.home.archive.glob(".incoming-*"))
+
+
+def test_the_inbox_keeps_working_while_the_portal_runs(played: tuple[Home, str], tmp_path: Path) -> None:
+    other = copy_played(played[0], tmp_path / "var")
+    path = filled(other.home, "990121105", other.home.inbox / "竹庄镇.xlsx")
+    with TestClient(create_app(other.home)) as client:
+        client.app.state.portal.writer.inbox_every_s = 0.2  # type: ignore[attr-defined]
+        for _ in range(100):
+            listed = client.get(f"/api/v1/submissions?cycle={CYCLE}", headers=other.token("990121105")).json()
+            if any(s["file_name"] == "竹庄镇.xlsx" for s in listed):
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail("the portal did not take in the inbox")
+    assert not path.exists() and list(other.home.processed.glob("*/竹庄镇.xlsx"))

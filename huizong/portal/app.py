@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -168,26 +168,29 @@ class BodyLimit:
         if declared.isdigit() and int(declared) > self.limit:
             await self._refuse(scope, receive, send)
             return
-        seen, started = 0, False
+        seen, exceeded, refused = 0, False, False
 
         async def counted() -> Message:
-            nonlocal seen
+            nonlocal seen, exceeded
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > self.limit:
+                exceeded = True
                 raise _BodyTooLarge
             return message
 
         async def watched(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, counted, watched)
-        except _BodyTooLarge:
-            if not started:
+            nonlocal refused
+            if not exceeded:
+                await send(message)
+            elif not refused:  # whatever the application made of the cut body (a 400), the answer is 413
+                refused = True
                 await self._refuse(scope, receive, send)
+
+        with suppress(_BodyTooLarge):
+            await self.app(scope, counted, watched)
+        if exceeded and not refused:
+            await self._refuse(scope, receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         api = scope["path"].startswith("/api/")

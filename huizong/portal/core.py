@@ -141,7 +141,7 @@ class Portal:
             digest, archived, size = store_stream(self.home.archive, stream, suffix, MAX_UPLOAD)
         except TooLarge:
             raise Refused(f"文件超过 {MAX_UPLOAD // 1024 // 1024} MB，不是本系统的填报模板", 413) from None
-        now = dt.datetime.now().replace(microsecond=0)
+        now = dt.datetime.now()  # to the microsecond: two files of a unit in one second keep their order
         shown = clean_name(name)
         source = Path(f"portal:{actor.code}", shown)  # for receipts.source_path: where it came from; never opened
         arrival = Arrival(source, digest, archived, size, now, now)
@@ -227,14 +227,14 @@ class Portal:
             "period": row["period"],
             "cycle": row["cycle_id"],
             "file_name": row["file_name"],
-            "received_at": row["received_at"].isoformat(sep=" "),
+            "received_at": row["received_at"].isoformat(sep=" ", timespec="seconds"),
             "deadline": row["deadline"].isoformat() if row["deadline"] else None,
             "late": row["late"],
             "errors": row["errors"],
             "warnings": row["warnings"],
             "superseded_by": row["superseded_by"],
             "explanation": row["explanation"],
-            "explained_at": row["explained_at"].isoformat(sep=" ") if row["explained_at"] else None,
+            "explained_at": row["explained_at"].isoformat(sep=" ", timespec="seconds") if row["explained_at"] else None,
             "findings": findings,
             "receipt": f"/api/v1/submissions/{sha256}/receipt" if receipt.exists() or findings else None,
         }
@@ -382,10 +382,11 @@ def _arrival_of(sha256: str) -> Arrival:
 
 def _plain(row: dict[str, Any]) -> dict[str, Any]:
     """A row fit for JSON: dates and times as ISO text."""
-    return {
-        k: v.isoformat(sep=" ") if isinstance(v, dt.datetime) else v.isoformat() if isinstance(v, dt.date) else v
-        for k, v in row.items()
-    }
+    return {k: _iso(v) if isinstance(v, dt.date) else v for k, v in row.items()}
+
+
+def _iso(value: dt.date) -> str:
+    return value.isoformat(sep=" ", timespec="seconds") if isinstance(value, dt.datetime) else value.isoformat()
 
 
 __all__ = ["Handed", "NotFound", "Portal", "Refused", "Warehouse", "clean_name"]

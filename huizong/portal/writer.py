@@ -93,6 +93,7 @@ class Writer:
     def __init__(self, home: Home, watch_inbox: bool = True) -> None:
         self.home = home
         self.watch_inbox = watch_inbox
+        self.inbox_every_s = INBOX_EVERY_S
         self.pending = home.portal / "pending"
         self._queue: queue.Queue[Upload | Callable[[], Any] | None] = queue.Queue()
         self._tasks: dict[int, Future[Any]] = {}
@@ -175,7 +176,7 @@ class Writer:
         now = time.monotonic()
         if self._dirty and (now - self._last_write >= QUIET_S or now - self._last_refresh >= REFRESH_MAX_S):
             self._safely(self.refresh)
-        if self.watch_inbox and now - self._last_inbox >= INBOX_EVERY_S:
+        if self.watch_inbox and now - self._last_inbox >= self.inbox_every_s:
             self._last_inbox = now
             self._safely(self._take_inbox)
 
