@@ -6,6 +6,7 @@ The web stack (FastAPI, uvicorn) is imported only by ``serve``, so the other com
 from __future__ import annotations
 
 import json
+import socket
 from dataclasses import asdict
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import click
 
 from huizong.accounts import Issued
 from huizong.config import Home
+from huizong.errors import UsageError
 from huizong.options import home_option
 
 ROLES = {"office": "办公室（本级及下级）", "unit": "填报单位（仅本单位）"}
@@ -41,6 +43,7 @@ def serve(home: Path, host: str, port: int, no_inbox: bool) -> None:
 
     where = Home(home)
     where.registry  # noqa: B018  (a missing registry is one line here, not a traceback in the server)
+    _port_free(host, port)
     url = f"http://{host}:{port}"
     portal = Portal(where, watch_inbox=not no_inbox)
     portal.open(url)
@@ -49,6 +52,15 @@ def serve(home: Path, host: str, port: int, no_inbox: bool) -> None:
         uvicorn.run(create_app(where, url=url, opened=portal), host=host, port=port, log_level="warning")
     finally:
         portal.close()
+
+
+def _port_free(host: str, port: int) -> None:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise UsageError(f"无法在 {host}:{port} 上监听（端口已被占用？换一个 --port）：{exc.strerror}") from exc
 
 
 @click.group()

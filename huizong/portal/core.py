@@ -101,7 +101,13 @@ class Portal:
             raise
         info = {"pid": os.getpid(), "url": url, "started_at": dt.datetime.now().isoformat(timespec="seconds")}
         self.lock_file.write_text(json.dumps(info), encoding="utf-8")
-        self.writer.start()
+        try:
+            self.writer.start()
+        except BaseException:
+            self._root.close()
+            self._root = None
+            self.lock_file.unlink(missing_ok=True)
+            raise
 
     def close(self) -> None:
         self.writer.stop()
@@ -190,16 +196,11 @@ class Portal:
         text = text.strip()[:MAX_EXPLANATION]
         if not text:
             raise Refused("上报说明不能为空", 422)
-        fake = Upload("", actor.code, "", _arrival_of(sha256), "", text)
+        rows = explanations_table([(sha256, actor.code, text)])
 
         def write() -> None:
-            from huizong.intake import Outcome
-
             with self.home.connect() as wh:
-                wh.run(
-                    "portal/insert_explanations",
-                    incoming_explanations=explanations_table([(fake, Outcome(fake.arrival))]),
-                )
+                wh.run("portal/insert_explanations", incoming_explanations=rows)
 
         self.writer.call(write).result(timeout=ANSWER_TIMEOUT_S)
 
@@ -373,11 +374,6 @@ class Portal:
         if not path.exists():
             raise NotFound("snapshot")
         return path
-
-
-def _arrival_of(sha256: str) -> Arrival:
-    now = dt.datetime.now()
-    return Arrival(Path(""), sha256, Path(""), 0, now, now)
 
 
 def _plain(row: dict[str, Any]) -> dict[str, Any]:

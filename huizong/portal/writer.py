@@ -206,7 +206,11 @@ class Writer:
         def also(wh: Warehouse) -> None:
             every = [*zip(judged, statuses, strict=True), *((u, "refused") for u in uploads if u.refused)]
             wh.run("portal/insert_uploads", incoming_uploads=_uploads(run_id, every))
-            explained = [(u, o) for u, o in zip(judged, outcomes, strict=True) if u.explanation and _explainable(o)]
+            explained = [
+                (o.arrival.sha256, u.account, u.explanation)
+                for u, o in zip(judged, outcomes, strict=True)
+                if u.explanation and _explainable(o)
+            ]
             wh.run("portal/insert_explanations", incoming_explanations=explanations_table(explained))
             note_run(wh, run_id, outcomes, kind="portal")
 
@@ -325,14 +329,15 @@ def _uploads(run_id: str, every: Sequence[tuple[Upload, str]]) -> pa.Table:
     )
 
 
-def explanations_table(explained: Sequence[tuple[Upload, Outcome]]) -> pa.Table:
+def explanations_table(explained: Sequence[tuple[str, str, str]]) -> pa.Table:
+    """Rows of ``explanations`` from (sha256, account, text), written now."""
     now = dt.datetime.now().replace(microsecond=0)
     return pa.table(
         {
-            "sha256": pa.array([o.arrival.sha256 for _, o in explained], pa.string()),
-            "account": pa.array([u.account for u, _ in explained], pa.string()),
+            "sha256": pa.array([sha for sha, _, _ in explained], pa.string()),
+            "account": pa.array([account for _, account, _ in explained], pa.string()),
             "written_at": pa.array([now] * len(explained), pa.timestamp("us")),
-            "text": pa.array([u.explanation for u, _ in explained], pa.string()),
+            "text": pa.array([text for _, _, text in explained], pa.string()),
         }
     )
 
