@@ -317,3 +317,38 @@ def test_the_inbox_keeps_working_while_the_portal_runs(played: tuple[Home, str],
         else:
             pytest.fail("the portal did not take in the inbox")
     assert not path.exists() and list(other.home.processed.glob("*/竹庄镇.xlsx"))
+
+
+HAND_IN = ("anonymous", TOWNSHIP, OTHER_TOWNSHIP, COUNTY, CITY)
+
+
+def test_only_the_unit_itself_hands_in_and_explains_its_report(
+    served: Served, app_client: TestClient, tmp_path: Path
+) -> None:
+    path = filled(served.home, TOWNSHIP, tmp_path / "own.xlsx")  # blanks left: accepted with warnings
+    got = {}
+    for actor in HAND_IN:
+        headers = served.token(actor) if actor != "anonymous" else {}
+        with path.open("rb") as stream:
+            answer = TestClient(app_client.app).post("/api/v1/submissions", headers=headers, files={"file": stream})
+        got[actor] = (answer.status_code, answer.json().get("status"), answer.json().get("id") is not None)
+    assert got["anonymous"] == (401, None, False)
+    assert got[TOWNSHIP][0] == 200 and got[TOWNSHIP][1] in ("accepted", "duplicate") and got[TOWNSHIP][2]
+    assert got[OTHER_TOWNSHIP] == got[COUNTY] == got[CITY] == (200, "rejected", False)  # SCOPE: not recorded
+    sha = _api_upload(app_client, served, TOWNSHIP, path)["sha256"]
+    for actor, expected in zip(HAND_IN, (401, 200, 404, 404, 404), strict=True):
+        headers = served.token(actor) if actor != "anonymous" else {}
+        answer = TestClient(app_client.app).post(
+            f"/api/v1/submissions/{sha}/explanation", headers=headers, data={"text": "空格均为未发生，已核实"}
+        )
+        assert answer.status_code == expected, actor
+    shown = app_client.get(f"/api/v1/submissions/{sha}", headers=served.token(COUNTY)).json()
+    assert shown["explanation"] == "空格均为未发生，已核实"  # and the office reads it
+
+
+def test_a_cycle_that_only_expects_the_office_shows_no_one_elses_counts(served: Served, app_client: TestClient) -> None:
+    cycles = app_client.get("/api/v1/cycles", headers=served.token(COUNTY)).json()
+    city = next(c for c in cycles if c["owner"] == CITY)
+    own = next(c for c in cycles if c["cycle_id"] == CYCLE)
+    assert not city["managed"] and city["expected"] is None and city["received"] is None
+    assert own["managed"] and own["expected"] == 59

@@ -46,9 +46,9 @@ def post_submission(
     file: Annotated[UploadFile, File(description="填好的模板（.xlsx）")],
     explanation: Annotated[str, Form(description="上报说明：对“提示”的解释（可选）")] = "",
 ) -> JSONResponse:
-    """Archive, check and record the file as the caller's own report. The body is the JSON of
-    ``huizong check --json`` plus ``id`` (the submission: its content hash), ``sha256``, ``status`` (``accepted``,
-    ``rejected`` or ``duplicate``) and ``receipt`` (the receipt's URL, or null when there is nothing to report)."""
+    """存档、校验并记录为本单位的报表。返回 huizong check --json 的内容，另加 id（即该报送的内容校验码）、sha256、
+    upload_id、file_name、status（accepted 通过 / rejected 退回 / duplicate 重复）和 receipt（回执下载地址；没有问题时为
+    null）。Archive, check and record the file as the caller's own report."""
     handed = portal.hand_in(actor, file.file, file.filename or "", explanation, _remote(request))
     return JSONResponse(handed.body, status_code=handed.http_status)
 

@@ -70,7 +70,7 @@ def create_app(home: Home, watch_inbox: bool = True, url: str = "", opened: Port
         title="huizong 报送平台 API",
         version=__version__,
         description="政府信息公开工作年度报告等报表的报送、校验与查询。"
-        "登录后使用会话，或在请求头中带 `Authorization: Bearer TOKEN`。",
+        "登录后使用会话，或在请求头中带 Authorization: Bearer TOKEN（令牌由政务公开办公室发放）。",
         lifespan=lifespan,
         docs_url=None,  # the interactive page loads scripts from the internet; /api/docs is rendered here instead
         redoc_url=None,

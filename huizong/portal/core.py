@@ -286,9 +286,11 @@ class Portal:
         return [_plain(r) for r in self.read("portal/unit_cycles", {"unit_code": unit_code})]
 
     def cycles(self, actor: Actor) -> list[dict[str, Any]]:
-        """The cycles the actor runs (an office's subtree) and those that expect the actor."""
+        """The cycles the actor runs (an office's subtree) and those that expect the actor; of the latter, how the
+        other units stand is not the actor's to see, so their counts are left out."""
         rows = self.read("portal/cycles", {"unit_code": actor.code}, incoming_scope=self._managed_table(actor))
-        return [_plain(r) for r in rows]
+        counts = ("expected", "received", "accepted", "rejected", "late", "missing")
+        return [_plain(r if r["managed"] else r | dict.fromkeys(counts)) for r in rows]
 
     def _managed_table(self, actor: Actor) -> pa.Table:
         codes = [c for c in scope(self.registry, actor) if allowed(self.registry, actor, "manage", c)]
