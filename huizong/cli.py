@@ -11,6 +11,7 @@ import shutil
 import sys
 import unicodedata
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +30,21 @@ from huizong.intake import count, previous_values, run_intake
 from huizong.options import F, home_option
 from huizong.periods import Period
 from huizong.reader import read_workbook
+from huizong.runlock import hold
 from huizong.template import write_template
 from huizong.warehouse import portal_busy
 
 DEMO = Path(__file__).resolve().parent.parent / "fixtures" / "demo_city"
+
+
+def wait_option(command: F) -> F:
+    return click.option(
+        "--wait",
+        default=0,
+        metavar="SECONDS",
+        type=click.FloatRange(0),
+        help="If another run holds the warehouse, wait this long for it (default: stop at once).",
+    )(command)
 
 
 def period_and_form(command: F) -> F:
@@ -245,7 +257,8 @@ def check(home: Path, file: Path, period: str | None, as_json: bool) -> None:
 @home_option
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--period", metavar="P", help="Only this period is being collected: files for another are rejected.")
-def intake(home: Path, paths: tuple[Path, ...], period: str | None) -> None:
+@wait_option
+def intake(home: Path, paths: tuple[Path, ...], period: str | None, wait: float) -> None:
     """Take in files: the inbox (<home>/inbox) when no FILE or DIR is given.
 
     Every file is archived by content hash, read, checked and recorded; the same file twice is recognised.
@@ -257,10 +270,10 @@ def intake(home: Path, paths: tuple[Path, ...], period: str | None) -> None:
         huizong intake ~/收件/青石县 --period 2025
     """
     where = Home(home)
-    busy = portal_busy(where.root)
-    if busy is not None:
-        raise busy
-    with click.progressbar(length=1, label="读取报表", file=sys.stderr) as bar:
+    with (
+        _the_warehouse(where, "huizong intake", wait),
+        click.progressbar(length=1, label="读取报表", file=sys.stderr) as bar,
+    ):
 
         def progress(done: int, of: int) -> None:
             bar.length = of
@@ -338,7 +351,8 @@ def demo(home: Path, unit: str, period: str) -> None:
         huizong init --demo && huizong demo
     """
     where = Home(home)
-    workbooks = play(where, unit, period, click.echo)
+    with _the_warehouse(where, "huizong demo", 0):
+        workbooks = play(where, unit, period, click.echo)
     click.echo(f"分析库：{where.published / 'huizong.duckdb'}")
     for path in workbooks:
         click.echo(str(path))
@@ -349,7 +363,8 @@ def demo(home: Path, unit: str, period: str) -> None:
 @click.option("--unit", required=True, metavar="CODE", help="The county or city to consolidate.")
 @period_and_form
 @click.option("--dry-run", is_flag=True, help="Compute and show, write nothing.")
-def consolidate(home: Path, unit: str, period: str, form: str | None, dry_run: bool) -> None:
+@wait_option
+def consolidate(home: Path, unit: str, period: str, form: str | None, dry_run: bool, wait: float) -> None:
     """Consolidate a cycle: totals, completeness, audits, the snapshot, and the consolidated workbook.
 
     The workbook goes under <home>/out/<cycle>/ and its path is the last line printed.
@@ -358,14 +373,24 @@ def consolidate(home: Path, unit: str, period: str, form: str | None, dry_run: b
     Example:
         huizong consolidate --unit 990121 --period 2025
     """
-    where = Home(home)
+    where = Home(home).require()
     cycle = cycle_for(where, unit, period, form)
-    result = consolidate_cycle(where, cycle, dry_run=dry_run)
+    with _the_warehouse(where, "huizong consolidate", wait):
+        result = consolidate_cycle(where, cycle, dry_run=dry_run)
     assert result.data is not None
     click.echo(f"{cycle.owner.name} {cycle.period.label} {cycle.form.title}：{result.data.summary()}")
     _say_audits(result.audits)
     if result.workbook is not None:
         click.echo(str(result.workbook))
+
+
+def _the_warehouse(where: Home, what: str, wait: float) -> AbstractContextManager[None]:
+    """The run lock of an initialised data directory that no portal holds (else one line)."""
+    where.require()
+    busy = portal_busy(where.root)
+    if busy is not None:
+        raise busy
+    return hold(where.root, what, wait)
 
 
 def _say_audits(audits: dict[str, list[dict[str, object]]]) -> None:

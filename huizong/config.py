@@ -22,7 +22,7 @@ from typing import Any
 from huizong.accounts import Accounts
 from huizong.catalog import BUNDLED_FORMS, FormCatalog
 from huizong.cycles import CycleSpec, load_cycle_specs
-from huizong.errors import ConfigError, suggest
+from huizong.errors import ConfigError, UsageError, suggest
 from huizong.registry import Registry
 from huizong.warehouse import MEMORY_LIMIT, Warehouse, open_warehouse
 
@@ -76,6 +76,19 @@ class Home:
 
     def __init__(self, root: Path | str | None = None) -> None:
         self.root = Path(root or os.environ.get("HUIZONG_HOME") or DEFAULT_HOME)
+
+    def require(self) -> Home:
+        """This data directory, when it was made by ``huizong init`` and can be written; else one line saying so."""
+        init = f"先运行 huizong init --home {self.root} --demo（或 --registry units.csv）"
+        if not self.root.is_dir():
+            raise UsageError(f"数据目录 {self.root} 不存在：{init} (no data directory)")
+        if not self.units_file.is_file():
+            raise UsageError(f"数据目录 {self.root} 尚未初始化（缺少 registry/units.csv）：{init} (not initialised)")
+        if not os.access(self.root, os.W_OK | os.X_OK):
+            raise UsageError(f"数据目录 {self.root} 不可写：请检查权限 (the data directory is not writable)")
+        for folder in (self.inbox, self.archive, self.out):
+            folder.mkdir(parents=True, exist_ok=True)
+        return self
 
     @property
     def units_file(self) -> Path:

@@ -16,6 +16,7 @@ import tempfile
 import threading
 import unicodedata
 import uuid
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -38,6 +39,7 @@ from huizong.periods import Period
 from huizong.portal.permissions import Action, Actor, allowed, scope
 from huizong.portal.writer import Answer, Upload, Writer, explanations_table, refusal
 from huizong.reader import read_workbook
+from huizong.runlock import hold
 from huizong.template import write_template
 from huizong.warehouse import Warehouse, WarehouseBusy, portal_holder, statement
 
@@ -82,6 +84,7 @@ class Portal:
         self._root: duckdb.DuckDBPyConnection | None = None
         self._cursor_lock = threading.Lock()
         self.lock_file = home.root / "portal.json"
+        self._lock = ExitStack()
 
     # ── life ──
 
@@ -89,14 +92,17 @@ class Portal:
         holder = portal_holder(self.home.root)
         if holder:
             raise UsageError(f"报送平台已在运行（{holder}）")
+        self.home.require()
+        self._lock.enter_context(hold(self.home.root, f"报送平台 {url}".strip()))  # for as long as it runs
         try:
             self._root = duckdb.connect(
                 str(self.home.warehouse), config={"memory_limit": self.home.settings.memory_limit}
             )
         except duckdb.IOException as exc:
+            self._lock.close()
             if "lock" in str(exc).lower():
                 raise WarehouseBusy(
-                    f"数据库 {self.home.warehouse} 正被另一个程序使用（huizong intake 尚未结束？）"
+                    f"数据库 {self.home.warehouse} 正被另一个程序使用（分析请使用 published/ 中的快照）"
                 ) from exc
             raise
         info = {"pid": os.getpid(), "url": url, "started_at": dt.datetime.now().isoformat(timespec="seconds")}
@@ -104,17 +110,17 @@ class Portal:
         try:
             self.writer.start()
         except BaseException:
-            self._root.close()
-            self._root = None
-            self.lock_file.unlink(missing_ok=True)
+            self.close(stop_writer=False)
             raise
 
-    def close(self) -> None:
-        self.writer.stop()
+    def close(self, stop_writer: bool = True) -> None:
+        if stop_writer:
+            self.writer.stop()
         if self._root is not None:
             self._root.close()
             self._root = None
         self.lock_file.unlink(missing_ok=True)
+        self._lock.close()
 
     def read(self, name: str, params: dict[str, Any] | None = None, **inputs: pa.Table) -> list[dict[str, Any]]:
         assert self._root is not None
