@@ -29,7 +29,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import duckdb
 
@@ -84,8 +84,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         warm_up()
         prefect_start_s = time.perf_counter() - started
         dask = timed_years(
-            lambda inbox, period: intake_dask(
-                home=str(dask_home.root), paths=[str(folder / inbox)], period=str(period), workers=args.workers
+            lambda inbox, period: cast(
+                dict[str, int],
+                intake_dask(
+                    home=str(dask_home.root), paths=[str(folder / inbox)], period=str(period), workers=args.workers
+                ),
             )
         )
     say(f"intake-dask flow: {dask['total_s']:.2f} s, by year {seconds(dask)} (+{prefect_start_s:.2f} s Prefect)")

@@ -4,25 +4,31 @@ nightly run of a reporting window. Each step is a task; the library does the wor
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from prefect import flow, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.states import Completed, Failed
 
+from flows.guard import transient, warehouse_turn
 from flows.intake import as_is, intake
 from huizong import consolidate as steps
 from huizong.config import Home
 from huizong.cycles import Cycle
 from huizong.distribute import cycle_for
+from huizong.errors import HuizongError
 from huizong.findings import STATUS_LABELS
 
 
-@task(name="roll up and audit", retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE)
+@task(name="roll up and audit", retries=2, retry_delay_seconds=10, retry_condition_fn=transient, cache_policy=NO_CACHE)
 def roll_up(home: Home, cycle: Cycle, dry_run: bool) -> steps.Consolidation:
     return steps.roll_up_cycle(home, cycle, dry_run)
 
 
-@task(name="publish the snapshot", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+@task(
+    name="publish the snapshot", retries=2, retry_delay_seconds=5, retry_condition_fn=transient, cache_policy=NO_CACHE
+)
 def publish(home: Home) -> Path:
     return steps.publish(home)
 
@@ -83,25 +89,52 @@ def report(result: steps.Consolidation, written: Path | None) -> str:
 @flow(name="consolidate")
 def consolidate(
     unit: str | int, period: str | int, form: str | None = None, home: str | None = None, dry_run: bool = False
-) -> str:
-    """Consolidate a county's or city's cycle: totals, completeness, audits, snapshot, consolidated workbook.
+) -> Any:
+    """Consolidate a county's or city's cycle: totals, completeness, audits, snapshot, workbook.
 
-    ``unit`` and ``period`` also take numbers, as `prefect deployment run -p unit=990121 -p period=2025` sends them."""
+    ``unit`` and ``period`` also take numbers, as `prefect deployment run -p unit=990121 -p period=2025` sends them.
+
+    Args:
+        unit: 汇总单位代码（县或市），如 990121。The county or city whose cycle is consolidated.
+        period: 报告期，如 2025 或 2025Q4。The report period.
+        form: 表式，如 annual_report/2021（默认：适用于该报告期的版本）。The form version; default the one that fits.
+        home: 数据目录（默认 HUIZONG_HOME 或 ./var）。The data directory.
+        dry_run: 试运行：计算并显示，不写出任何文件。Compute and show, write nothing.
+    """
     where = Home(home)
-    cycle = cycle_for(where, str(unit), str(period), form)
-    result = roll_up(where, cycle, dry_run)
-    written = None
-    if not dry_run:
-        publish(where)
-        written = workbook(where, as_is(result))
-    return report(as_is(result), written)
+    try:
+        with warehouse_turn(where, "consolidate"):
+            cycle = cycle_for(where, str(unit), str(period), form)
+            result = roll_up(where, cycle, dry_run)
+            written = None
+            if not dry_run:
+                publish(where)
+                written = workbook(where, as_is(result))
+            summary = report(as_is(result), written)
+    except HuizongError as exc:
+        return Failed(message=f"huizong: {exc}")
+    return Completed(message=summary, data=summary)
 
 
 @flow(name="season")
 def season(
     unit: str | int, period: str | int, form: str | None = None, home: str | None = None, dry_run: bool = False
-) -> str:
-    """The nightly run of a reporting window: take in the inbox for the period, then consolidate the cycle."""
-    if not dry_run:
-        intake(home=home, period=str(period))
-    return consolidate(unit=unit, period=period, form=form, home=home, dry_run=dry_run)
+) -> Any:
+    """The nightly run of a reporting window: take in the inbox for the period, then consolidate the cycle.
+
+    Args:
+        unit: 汇总单位代码（县或市），如 990121。The county or city whose cycle is consolidated.
+        period: 报告期，如 2025 或 2025Q4。The report period.
+        form: 表式，如 annual_report/2021（默认：适用于该报告期的版本）。The form version; default the one that fits.
+        home: 数据目录（默认 HUIZONG_HOME 或 ./var）。The data directory.
+        dry_run: 试运行：计算并显示，不写出任何文件。Compute and show, write nothing.
+    """
+    where = Home(home)
+    try:
+        with warehouse_turn(where, "season"):  # intake and consolidation in one turn: nothing slips in between
+            if not dry_run:
+                intake(home=home, period=str(period))
+            summary = consolidate(unit=unit, period=period, form=form, home=home, dry_run=dry_run)
+    except HuizongError as exc:
+        return Failed(message=f"huizong: {exc}")
+    return Completed(message=summary, data=summary)

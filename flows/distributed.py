@@ -27,16 +27,20 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
 from prefect.settings import PREFECT_API_URL, temporary_settings
+from prefect.states import Failed
 from prefect_dask.task_runners import DaskTaskRunner, PrefectDaskFuture
 
-from flows.intake import archive, as_is, publish, receipts, record, report, settle, tidy
+from flows.guard import warehouse_turn
+from flows.intake import archive, as_is, finished, publish, receipts, record, report, settle, tidy
 from huizong import intake as steps
 from huizong.config import Home
+from huizong.errors import HuizongError
 from huizong.periods import Period
 from huizong.reader import Reading
 from huizong.readers import attach, read_chunk
@@ -113,14 +117,33 @@ def intake_dask(
     period: str | int | None = None,
     workers: int = 2,
     address: str | None = None,
-) -> dict[str, int]:
+) -> Any:
     """Take in the inbox (or the given files and folders) as ``intake`` does, reading in a Dask cluster: a local one
-    of ``workers`` processes, or the scheduler at ``address``."""
-    logger = get_run_logger()
+    of ``workers`` processes, or the scheduler at ``address``.
+
+    Args:
+        home: 数据目录（默认 HUIZONG_HOME 或 ./var）。The data directory.
+        paths: 要收取的文件或文件夹（默认：收件箱 inbox）。Files or folders to take in; default the inbox.
+        period: 只收取这一报告期，如 2025。Only this period; files for another are rejected.
+        workers: 本机 Dask 集群的进程数（未给 address 时）。Processes of the local cluster, when no address is given.
+        address: 已有 Dask 调度器的地址，如 tcp://scheduler:8786。A running Dask scheduler to read on.
+    """
     where = Home(home)
+    try:
+        with warehouse_turn(where, "intake-dask"):
+            counts, outcomes = _intake_dask(where, paths or [], period, workers, address)
+    except HuizongError as exc:
+        return Failed(message=f"huizong: {exc}")
+    return finished(counts, outcomes)
+
+
+def _intake_dask(
+    where: Home, paths: list[str], period: str | int | None, workers: int, address: str | None
+) -> tuple[dict[str, int], list[steps.Outcome]]:
+    logger = get_run_logger()
     run_id = steps.new_run_id()
     when = str(period) if period else None
-    arrivals = archive(where, paths or [])
+    arrivals = archive(where, paths)
     outcomes, fresh = steps.sort_out(where, arrivals)
     parts = steps.batches(fresh)
     if parts:
@@ -143,4 +166,4 @@ def intake_dask(
     audits = settle(where, run_id, as_is(outcomes), as_is([o for o in outcomes if o.verdict is None]))
     publish(where)
     tidy(where, as_is(arrivals))
-    return report(run_id, as_is(outcomes), audits)
+    return report(run_id, as_is(outcomes), audits), outcomes

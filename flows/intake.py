@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import State
+from prefect.states import Completed, Failed
 from prefect.utilities.annotations import quote
 
+from flows.guard import transient, warehouse_turn
 from huizong import intake as steps
 from huizong.config import Home
 from huizong.consolidate import publish as publish_snapshot
+from huizong.errors import HuizongError
 from huizong.findings import SEVERITY_LABELS as SEVERITY
 from huizong.findings import STATUS_LABELS
 from huizong.periods import Period
@@ -27,7 +31,7 @@ def as_is(value: T) -> T:
     return cast(T, quote(value))
 
 
-@task(name="archive files", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+@task(name="archive files", retries=2, retry_delay_seconds=5, retry_condition_fn=transient, cache_policy=NO_CACHE)
 def archive(home: Home, paths: list[str]) -> list[steps.Arrival]:
     return steps.archive_files(home, steps.collect(home, [Path(p) for p in paths]))
 
@@ -37,7 +41,7 @@ def judge(home: Home, arrivals: list[steps.Arrival], period: str | None) -> list
     return steps.judge(home, arrivals, Period.parse(period) if period else None)
 
 
-@task(name="record", retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE)
+@task(name="record", retries=2, retry_delay_seconds=10, retry_condition_fn=transient, cache_policy=NO_CACHE)
 def record(home: Home, run_id: str, outcomes: list[steps.Outcome]) -> None:
     steps.record(home, run_id, outcomes)
 
@@ -49,19 +53,21 @@ def receipts(home: Home, outcomes: list[steps.Outcome]) -> list[Path]:
     return paths
 
 
-@task(name="roll up", retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE)
+@task(name="roll up", retries=2, retry_delay_seconds=10, retry_condition_fn=transient, cache_policy=NO_CACHE)
 def settle(
     home: Home, run_id: str, outcomes: list[steps.Outcome], unrecorded: list[steps.Outcome] | None = None
 ) -> dict[str, list[dict[str, object]]]:
     return steps.settle(home, run_id, outcomes, unrecorded or [])
 
 
-@task(name="publish the snapshot", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+@task(
+    name="publish the snapshot", retries=2, retry_delay_seconds=5, retry_condition_fn=transient, cache_policy=NO_CACHE
+)
 def publish(home: Home) -> Path:
     return publish_snapshot(home)
 
 
-@task(name="tidy the inbox", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+@task(name="tidy the inbox", retries=2, retry_delay_seconds=5, retry_condition_fn=transient, cache_policy=NO_CACHE)
 def tidy(home: Home, arrivals: list[steps.Arrival]) -> None:
     steps.tidy_inbox(home, arrivals)
 
@@ -109,16 +115,32 @@ def _status(outcome: steps.Outcome) -> str:
 
 
 @flow(name="intake")
-def intake(home: str | None = None, paths: list[str] | None = None, period: str | int | None = None) -> dict[str, int]:
+def intake(home: str | None = None, paths: list[str] | None = None, period: str | int | None = None) -> Any:
     """Take in the inbox (or the given files and folders): archive, then read, check, record and answer each batch,
-    roll up, publish."""
+    roll up, publish. The run's message says how many files were accepted and rejected (退回), and each rejected
+    file is a WARNING in its log.
+
+    Args:
+        home: 数据目录（默认 HUIZONG_HOME 或 ./var）。The data directory.
+        paths: 要收取的文件或文件夹（默认：收件箱 inbox）。Files or folders to take in; default the inbox.
+        period: 只收取这一报告期，如 2025（其他报告期的文件退回）。Only this period; files for another are rejected.
+    """
     where = Home(home)
+    try:
+        with warehouse_turn(where, "intake"):
+            counts, outcomes = _intake(where, paths or [], str(period) if period else None)
+    except HuizongError as exc:
+        return Failed(message=f"huizong: {exc}")
+    return finished(counts, outcomes)
+
+
+def _intake(where: Home, paths: list[str], period: str | None) -> tuple[dict[str, int], list[steps.Outcome]]:
     run_id = steps.new_run_id()
-    arrivals = archive(where, paths or [])
+    arrivals = archive(where, paths)
     outcomes: list[steps.Outcome] = []
     try:
         for batch in steps.batches(arrivals):
-            judged = judge(where, as_is(batch), str(period) if period else None)
+            judged = judge(where, as_is(batch), period)
             record(where, run_id, as_is(judged))
             receipts(where, as_is(judged))
             outcomes += judged
@@ -127,4 +149,15 @@ def intake(home: str | None = None, paths: list[str] | None = None, period: str 
     audits = settle(where, run_id, as_is(outcomes))
     publish(where)
     tidy(where, as_is(arrivals))
-    return report(run_id, as_is(outcomes), audits)
+    return report(run_id, as_is(outcomes), audits), outcomes
+
+
+def finished(counts: dict[str, int], outcomes: list[steps.Outcome]) -> State[dict[str, int]]:
+    """A Completed state whose message an office reads in the run list; a WARNING for each rejected file."""
+    logger = get_run_logger()
+    for outcome in outcomes:
+        if outcome.status == "rejected" and outcome.verdict is not None:
+            errors, _ = outcome.verdict.counts()
+            logger.warning("退回 %s %s：错误 %d 项", outcome.arrival.source.name, _who(outcome), errors)
+    message = f"通过 {counts['accepted']}，退回 {counts['rejected']}，重复 {counts['duplicate']}"
+    return Completed(message=message, data=counts)

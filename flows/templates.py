@@ -29,7 +29,14 @@ def report_templates(cycle: Cycle, paths: list[str]) -> None:
 def distribute_templates(
     unit: str | int, period: str | int, form: str | None = None, home: str | None = None
 ) -> list[str]:
-    """Write the templates of every unit that ``unit`` (a county or city) expects for ``period``."""
+    """Write the templates of every unit that ``unit`` (a county or city) expects for ``period``.
+
+    Args:
+        unit: 汇总单位代码（县或市），如 990121。The county or city running the cycle.
+        period: 报告期，如 2025 或 2025Q4。The report period.
+        form: 表式，如 annual_report/2021（默认：适用于该报告期的版本）。The form version; default the one that fits.
+        home: 数据目录（默认 HUIZONG_HOME 或 ./var）。The data directory.
+    """
     where = Home(home)
     cycle = cycle_for(where, str(unit), str(period), form)
     paths = write_templates(where, cycle)
