@@ -39,7 +39,7 @@ def workbook(home: Home, result: steps.Consolidation) -> Path:
 
 
 @task(name="report", cache_policy=NO_CACHE)
-def report(result: steps.Consolidation, written: Path | None) -> str:
+def report(result: steps.Consolidation, written: Path | None, portal_url: str = "") -> str:
     data = result.data
     assert data is not None
     key = data.cycle.id.replace("_", "-").lower()
@@ -81,8 +81,9 @@ def report(result: steps.Consolidation, written: Path | None) -> str:
         key=f"{key}-findings",
         description=f"{len(data.findings)} 条未解决的问题",
     )
-    if written:
-        create_link_artifact(written.resolve().as_uri(), link_text=written.name, key=f"{key}-workbook")
+    if written and portal_url:  # a link that works in the office's browser, not a path on the serving machine
+        link = f"{portal_url}/cycles/{data.cycle.id}/workbook"
+        create_link_artifact(link, link_text=written.name, key=f"{key}-workbook")
     return data.summary()
 
 
@@ -110,7 +111,7 @@ def consolidate(
             if not dry_run:
                 publish(where)
                 written = workbook(where, as_is(result))
-            summary = report(as_is(result), written)
+            summary = report(as_is(result), written, where.settings.portal_url)
     except HuizongError as exc:
         return Failed(message=f"huizong: {exc}")
     return Completed(message=summary, data=summary)

@@ -74,7 +74,9 @@ def task_runner(workers: int = 2, address: str | None = None) -> DaskTaskRunner:
             "n_workers": workers,
             "threads_per_worker": 1,
             "processes": True,
-            "dashboard_address": None,
+            # distributed's scheduler always serves HTTP (metrics, info) even with no dashboard; on loopback and a
+            # free port it is never reachable from outside and never collides with another cluster's 8787
+            "dashboard_address": "127.0.0.1:0",
         }
     )
 

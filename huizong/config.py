@@ -27,7 +27,12 @@ from huizong.registry import Registry
 from huizong.warehouse import MEMORY_LIMIT, Warehouse, open_warehouse
 
 DEFAULT_HOME = Path("var")
-SETTINGS = {"templates": {"password": str}, "intake": {"readers": int}, "warehouse": {"memory_limit": str}}
+SETTINGS = {
+    "templates": {"password": str},
+    "intake": {"readers": int},
+    "warehouse": {"memory_limit": str},
+    "portal": {"url": str},
+}
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,7 @@ class Settings:
     template_password: str = "huizong"
     readers: int = 0  # processes reading workbooks during intake; 0: one per core
     memory_limit: str = MEMORY_LIMIT  # DuckDB's memory for the warehouse ("800MB", "2GB"); beyond it, it spills
+    portal_url: str = ""  # where the office reaches the portal ("http://10.1.2.3:8000"): flows link to its downloads
 
     @classmethod
     def load(cls, path: Path) -> Settings:
@@ -55,6 +61,7 @@ class Settings:
             template_password=data.get("templates", {}).get("password", cls.template_password),
             readers=readers,
             memory_limit=limit,
+            portal_url=data.get("portal", {}).get("url", "").rstrip("/"),
         )
 
 

@@ -59,6 +59,7 @@ def test_the_season_flow_takes_in_and_consolidates(prefect_harness: None, tmp_pa
     from huizong.template import write_template
 
     home = make_home(tmp_path / "var")
+    (home.root / "huizong.toml").write_text('[portal]\nurl = "http://10.1.2.3:8000/"\n', encoding="utf-8")
     form = home.catalog.get("annual_report/2021")
     for i, unit in enumerate(home.registry.below("990171", Period(2025))[:5]):
         values = {c: 0 for c in form.inputs} | {"t3.new_received.natural_person": i, "t3.granted.natural_person": i}
@@ -72,3 +73,5 @@ def test_the_season_flow_takes_in_and_consolidates(prefect_harness: None, tmp_pa
         keys = ["990171-annual-report-2025-completeness", "990171-annual-report-2025-workbook"]
         found = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=keys)))
     assert {a.key for a in found} == set(keys)
+    link = next(a for a in found if a.key.endswith("workbook"))
+    assert "http://10.1.2.3:8000/cycles/990171-annual_report-2025/workbook" in str(link.data)  # not a file:// path
