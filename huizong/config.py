@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from huizong.catalog import BUNDLED_FORMS, FormCatalog
 from huizong.cycles import CycleSpec, load_cycle_specs
 from huizong.errors import ConfigError, UsageError, suggest
 from huizong.registry import Registry
+from huizong.textfiles import load_toml
 from huizong.warehouse import MEMORY_LIMIT, Warehouse, open_warehouse
 
 DEFAULT_HOME = Path("var")
@@ -46,10 +46,7 @@ class Settings:
     def load(cls, path: Path) -> Settings:
         if not path.exists():
             return cls()
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: {exc}") from exc
+        data = load_toml(path, ConfigError)
         _check(path, data, SETTINGS)
         limit = data.get("warehouse", {}).get("memory_limit", cls.memory_limit)
         if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", limit, re.IGNORECASE):
@@ -156,4 +153,4 @@ class Home:
 
     @cached_property
     def cycle_specs(self) -> list[CycleSpec]:
-        return load_cycle_specs(self.cycles_file)
+        return load_cycle_specs(self.cycles_file, self.registry)

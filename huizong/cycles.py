@@ -18,7 +18,6 @@ fits the period, the default deadline. So any registered unit can get a template
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +28,7 @@ from huizong.errors import RegistryError, UsageError, suggest
 from huizong.forms import Form
 from huizong.periods import Period
 from huizong.registry import KINDS, Registry, Unit
+from huizong.textfiles import line_of, load_toml, read_text
 
 _KEYS = ("owner", "period", "form", "deadline", "deadlines", "expected", "exclude")
 
@@ -62,43 +62,82 @@ class Cycle:
         return self.deadlines.get(unit.kind, self.deadline)
 
 
-def load_cycle_specs(path: Path) -> list[CycleSpec]:
+def load_cycle_specs(path: Path, registry: Registry | None = None) -> list[CycleSpec]:
+    """The declared cycles; every value of the wrong type is named with its file, line and key, and with a
+    ``registry`` every owner and excluded unit must be in it."""
     if not path.exists():
         return []
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise RegistryError(f"{path}: {exc}") from exc
-    return [_spec(path, i, item) for i, item in enumerate(data.get("cycle", []))]
+    data = load_toml(path, RegistryError)
+    text = read_text(path, RegistryError)
+    items = data.get("cycle", [])
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise RegistryError(
+            f"{path}: 每个周期应写作 [[cycle]] 表，而不是 cycle = {items!r} (cycle must be [[cycle]] tables)"
+        )
+    specs = [_spec(path, text, i, item) for i, item in enumerate(items)]
+    if registry is not None:
+        for i, spec in enumerate(specs):
+            for key, code in [("owner", spec.owner), *(("exclude", c) for c in spec.exclude)]:
+                if code not in registry.units:
+                    hint = suggest(code, registry.units)
+                    raise RegistryError(f"{_where(path, text, i, key)}: {key} 中的单位 {code} 不在单位名录中{hint}")
+    return specs
 
 
-def _spec(path: Path, index: int, item: Mapping[str, Any]) -> CycleSpec:
-    where = f"{path}: [[cycle]] #{index + 1}"
+def _where(path: Path, text: str, index: int, key: str = "") -> str:
+    line = line_of(text, key, "cycle", index) if key else 0
+    return f"{path}:{line}: [[cycle]] #{index + 1}" if line else f"{path}: [[cycle]] #{index + 1}"
+
+
+def _spec(path: Path, text: str, index: int, item: Mapping[str, Any]) -> CycleSpec:
+    where = _where(path, text, index)
     for key in item:
         if key not in _KEYS:
-            raise RegistryError(f"{where}: 未知的键 {key!r} (unknown key){suggest(key, _KEYS)}")
+            raise RegistryError(
+                f"{_where(path, text, index, key)}: 未知的键 {key!r} (unknown key){suggest(key, _KEYS)}"
+            )
     for key in ("owner", "period"):
         if key not in item:
             raise RegistryError(f"{where}: 缺少必填的键 {key!r}")
-    deadlines = dict(item.get("deadlines", {}))
+    deadlines = item.get("deadlines", {})
+    if not isinstance(deadlines, dict):
+        raise RegistryError(
+            f"{_where(path, text, index, 'deadlines')}: deadlines 应为按单位类型的表，"
+            f"如 deadlines = {{ township = 2026-01-20 }}，而不是 {deadlines!r}"
+        )
     for kind, value in deadlines.items():
         if kind not in KINDS:
             raise RegistryError(f"{where}: deadlines 中的单位类型 {kind!r} 无效{suggest(kind, KINDS)}")
         if not isinstance(value, dt.date):
-            raise RegistryError(f"{where}: deadlines.{kind} 应为日期，如 2026-01-20")
+            raise RegistryError(f"{_where(path, text, index, 'deadlines')}: deadlines.{kind} 应为日期，如 2026-01-20")
     if item.get("expected", "children") not in ("children", "leaves"):
-        raise RegistryError(f"{where}: expected 应为 children 或 leaves")
+        raise RegistryError(f"{_where(path, text, index, 'expected')}: expected 应为 children 或 leaves")
     deadline = item.get("deadline")
     if deadline is not None and not isinstance(deadline, dt.date):
-        raise RegistryError(f"{where}: deadline 应为日期，如 2026-01-31")
+        raise RegistryError(
+            f"{_where(path, text, index, 'deadline')}: deadline 应为日期（不加引号），如 2026-01-31，"
+            f"而不是 {deadline!r}"
+        )
+    exclude = item.get("exclude", [])
+    if not isinstance(exclude, list):
+        raise RegistryError(
+            f'{_where(path, text, index, "exclude")}: exclude 应为单位代码的列表，如 exclude = ["990102531"]'
+        )
+    for key in ("owner", "period", "form"):
+        if key in item and not isinstance(item[key], str | int):
+            raise RegistryError(f'{_where(path, text, index, key)}: {key} 应为文字，如 {key} = "2025"')
+    try:
+        period = Period.parse(str(item["period"]))
+    except UsageError as exc:
+        raise RegistryError(f"{_where(path, text, index, 'period')}: {exc}") from None
     return CycleSpec(
         owner=str(item["owner"]),
-        period=Period.parse(str(item["period"])),
+        period=period,
         form=item.get("form"),
         deadline=deadline,
-        deadlines=deadlines,
+        deadlines=dict(deadlines),
         expected=item.get("expected", "children"),
-        exclude=tuple(str(code) for code in item.get("exclude", [])),
+        exclude=tuple(str(code) for code in exclude),
     )
 
 

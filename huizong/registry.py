@@ -15,6 +15,7 @@ from pathlib import Path
 
 from huizong.errors import RegistryError, UsageError, suggest
 from huizong.periods import Period
+from huizong.textfiles import read_text
 
 KINDS = {
     "province": "省（汇总）",
@@ -58,7 +59,7 @@ class Registry:
     def load(cls, path: Path) -> Registry:
         if not path.exists():
             raise UsageError(f"找不到单位名录 {path}；先运行 huizong init --demo 或 huizong init --registry FILE")
-        return cls.parse(path.read_text(encoding="utf-8-sig"), path)
+        return cls.parse(read_text(path, RegistryError), path)
 
     @classmethod
     def parse(cls, text: str, source: Path | None = None) -> Registry:
@@ -149,6 +150,10 @@ def _unit(row: dict[str, str], where: str) -> Unit:
             dates[key] = dt.date.fromisoformat(values[key]) if values[key] else None
         except ValueError:
             raise RegistryError(f"{where}: {key} 应为 YYYY-MM-DD 格式的日期，而不是 {values[key]!r}") from None
+    if dates["valid_from"] and dates["valid_to"] and dates["valid_from"] > dates["valid_to"]:
+        raise RegistryError(
+            f"{where}: valid_from {dates['valid_from']} 晚于 valid_to {dates['valid_to']} (valid_from after valid_to)"
+        )
     return Unit(
         code=values["code"],
         name=values["name"],
