@@ -58,3 +58,13 @@ def _sync_folder(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def remove_partials(home_root: Path) -> list[Path]:
+    """Remove what a run that was killed left half written: archive copies and snapshots. Called by the holder of
+    the run lock (no other run can be writing them)."""
+    archive, published = home_root / "archive", home_root / "published"
+    found = [*archive.glob(".incoming-*"), *archive.glob("*/.*.*"), *published.glob(".huizong.*.duckdb")]
+    for path in found:
+        path.unlink(missing_ok=True)
+    return found

@@ -16,9 +16,6 @@ next run rebuilds the totals.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import os
-import shutil
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -35,6 +32,11 @@ from huizong.config import Home
 from huizong.consolidate import publish, rebuild
 from huizong.feedback import Receipt, feedback_path, write_feedback
 from huizong.forms import Form
+from huizong.inbox import Arrival as Arrival  # re-exported: the steps of an intake are named here
+from huizong.inbox import Skipped as Skipped
+from huizong.inbox import archive_files as archive_files
+from huizong.inbox import collect as collect
+from huizong.inbox import tidy_inbox as tidy_inbox
 from huizong.periods import Period
 from huizong.reader import Reading
 from huizong.readers import close as close_readers
@@ -42,19 +44,8 @@ from huizong.readers import read_files, start_reading
 from huizong.stages import stage
 from huizong.warehouse import Warehouse, WarehouseBusy
 
-SKIPPED_PREFIXES = ("~$", ".")  # Excel's lock files and hidden files are not reports
 T = TypeVar("T")
 BATCH = 500  # files read, checked and recorded together: memory stays bounded, each batch is one transaction
-
-
-@dataclass(frozen=True)
-class Arrival:
-    source: Path
-    sha256: str
-    archived: Path
-    size: int
-    received_at: dt.datetime
-    taken_at: dt.datetime
 
 
 @dataclass
@@ -73,40 +64,6 @@ class Outcome:
 def count(outcomes: Sequence[Outcome]) -> dict[str, int]:
     """How many files of a run were accepted, rejected, or duplicates of earlier ones."""
     return {status: sum(o.status == status for o in outcomes) for status in ("accepted", "rejected", "duplicate")}
-
-
-def collect(home: Home, paths: Sequence[Path]) -> list[Path]:
-    """The files to take: those given, or everything in the inbox (not its ``processed`` folder)."""
-    roots = list(paths) or [home.inbox]
-    files: list[Path] = []
-    for root in roots:
-        if root.is_dir():
-            candidates = sorted(p for p in root.rglob("*") if p.is_file() and home.processed not in p.parents)
-        else:
-            candidates = [root]
-        files += [p for p in candidates if not p.name.startswith(SKIPPED_PREFIXES)]
-    return files
-
-
-def archive_files(home: Home, files: Iterable[Path]) -> list[Arrival]:
-    """Copy each file into ``<home>/archive/<2 hex>/<sha256><suffix>`` (once per content) and describe its arrival."""
-    taken_at = dt.datetime.now().replace(microsecond=0)
-    with stage("archive"):
-        return [_archive(home, path, taken_at) for path in files]
-
-
-def _archive(home: Home, path: Path, taken_at: dt.datetime) -> Arrival:
-    content = path.read_bytes()
-    digest = hashlib.sha256(content).hexdigest()
-    target = home.archive / digest[:2] / f"{digest}{path.suffix.lower()}"
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(f".{target.name}.{uuid.uuid4().hex}")
-        partial.write_bytes(content)
-        os.replace(partial, target)
-    stat = path.stat()
-    received = min(dt.datetime.fromtimestamp(stat.st_mtime).replace(microsecond=0), taken_at)
-    return Arrival(path, digest, target, len(content), received, taken_at)
 
 
 def judge(
@@ -249,28 +206,19 @@ def batches(items: Sequence[T], size: int = BATCH) -> list[list[T]]:
     return [list(items[i : i + size]) for i in range(0, len(items), size)]
 
 
-def tidy_inbox(home: Home, arrivals: Sequence[Arrival]) -> None:
-    """Move what came through the inbox to ``inbox/processed/<date>/`` (the archive holds every content)."""
-    folder = home.processed / dt.date.today().isoformat()
-    for arrival in arrivals:
-        if home.inbox in arrival.source.parents and arrival.source.exists():
-            folder.mkdir(parents=True, exist_ok=True)
-            target = folder / arrival.source.name
-            if target.exists():
-                target = folder / f"{arrival.sha256[:8]}_{arrival.source.name}"
-            shutil.move(arrival.source, target)
-
-
 def run_intake(
     home: Home,
     paths: Sequence[Path] = (),
     period: Period | None = None,
     on_audits: Callable[[dict[str, list[dict[str, object]]]], None] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    skipped: list[Skipped] | None = None,
 ) -> list[Outcome]:
-    """The whole intake, as the CLI runs it (the flow runs the same steps as tasks). ``progress(done, of)``."""
+    """The whole intake, as the CLI runs it (the flow runs the same steps as tasks). ``progress(done, of)``; what
+    is passed over is added to ``skipped``. Receipts an earlier run owed and did not write are written first."""
     run_id = new_run_id()
-    arrivals = archive_files(home, collect(home, paths))
+    owe_nothing(home)
+    arrivals = archive_files(home, collect(home, paths, skipped))
     outcomes = take_in(home, run_id, arrivals, period, progress)
     audits = settle(home, run_id, outcomes, [o for o in outcomes if o.verdict is None])
     if on_audits:
@@ -316,6 +264,16 @@ def take_in(
     return outcomes
 
 
+def owe_nothing(home: Home) -> list[Path]:
+    """Write the receipts owed by runs that stopped before writing them (see ``huizong.receipts``)."""
+    if not home.warehouse.exists():
+        return []
+    from huizong.receipts import write_missing
+
+    with stage("write"), home.connect() as wh:
+        return write_missing(home, wh)
+
+
 def new_run_id(kind: str = "intake") -> str:
     return f"{kind}-{dt.datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
 
@@ -352,7 +310,8 @@ def _submissions(run_id: str, judged: Sequence[Outcome]) -> pa.Table:
                 "file_name": o.arrival.source.name,
                 "received_at": o.arrival.received_at,
                 "unit_code": meta.get("unit_code"),
-                "unit_name": meta.get("unit_name"),
+                # the registry's name where the unit is known: text a file brings is never shown for it
+                "unit_name": o.verdict.unit.name if o.verdict.unit else meta.get("unit_name"),
                 "form_id": meta.get("form_id"),
                 "form_version": meta.get("form_version"),
                 "period": meta.get("period"),

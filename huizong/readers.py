@@ -116,8 +116,21 @@ def _pool_for(home: Home) -> ProcessPoolExecutor:
 
 def _start(root: str) -> None:
     global _catalog, _registry
+    _die_with_parent()
     home = Home(Path(root))
     _catalog, _registry = home.catalog, home.registry
+
+
+def _die_with_parent() -> None:
+    """A reader process ends when the run that started it ends, however it ends (Linux: PR_SET_PDEATHSIG), so a
+    killed intake leaves no reader blocked on its pipe."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass  # not Linux: the pool's own shutdown still ends the readers after a normal stop
 
 
 def _read_chunk(paths: Sequence[Path]) -> tuple[list[tuple[Reading, str]], float]:

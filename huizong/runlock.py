@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from huizong.archive import remove_partials
 from huizong.warehouse import WarehouseBusy
 
 LOCK_FILE = "warehouse.lock"
@@ -88,6 +89,7 @@ def _acquire(path: Path, what: str, wait_s: float) -> int:
     since = dt.datetime.now().isoformat(timespec="seconds")
     os.ftruncate(fd, 0)
     os.pwrite(fd, json.dumps({"what": what, "pid": os.getpid(), "since": since}, ensure_ascii=False).encode(), 0)
+    remove_partials(path.parent)
     return fd
 
 
