@@ -10,8 +10,8 @@ import json
 import shutil
 import sys
 import unicodedata
-from collections.abc import Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,14 +22,18 @@ from huizong import status as season
 from huizong.assess import Verdict, assess
 from huizong.config import Home
 from huizong.consolidate import consolidate_cycle
+from huizong.cycles import load_cycle_specs
 from huizong.demo import play
 from huizong.distribute import cycle_for, template_name, write_cycle_templates
 from huizong.errors import HuizongError, UsageError
 from huizong.findings import STATUS_LABELS
+from huizong.inbox import Skipped, shown
 from huizong.intake import count, previous_values, run_intake
 from huizong.options import F, home_option
 from huizong.periods import Period
 from huizong.reader import read_workbook
+from huizong.receipts import write_missing
+from huizong.registry import Registry
 from huizong.runlock import hold
 from huizong.template import write_template
 from huizong.warehouse import portal_busy
@@ -99,6 +103,9 @@ def init(home: Path, demo: bool, registry: Path | None, cycles: Path | None) -> 
     if registry is None:
         raise UsageError("需要 --demo 或 --registry FILE (give --demo or --registry)")
     target = Home(home)
+    checked = Registry.load(registry)  # checked before anything is copied: a bad file never lands in the home
+    if cycles is not None:
+        load_cycle_specs(cycles, checked)
     for source, dest in ((registry, target.units_file), (cycles, target.cycles_file)):
         if source is None:
             continue
@@ -279,11 +286,15 @@ def intake(home: Path, paths: tuple[Path, ...], period: str | None, wait: float)
             bar.length = of
             bar.update(1)
 
-        outcomes = run_intake(where, paths, Period.parse(period) if period else None, _say_audits, progress)
+        skipped: list[Skipped] = []
+        when = Period.parse(period) if period else None
+        outcomes = run_intake(where, paths, when, _say_audits, progress, skipped)
+    for passed in skipped:
+        click.echo(f"跳过  {shown(str(passed.path))}（{passed.reason}）")
     for outcome in outcomes:
-        name = outcome.arrival.source.name
+        name = shown(outcome.arrival.source.name)
         if outcome.same_as is not None:
-            click.echo(f"重复  {name}（与本批的 {outcome.same_as.name} 内容相同）")
+            click.echo(f"重复  {name}（与本批的 {shown(outcome.same_as.name)} 内容相同）")
         elif outcome.verdict is None:
             click.echo(f"重复  {name}（此前已收到，状态：{STATUS_LABELS[outcome.earlier_status]}）")
         else:
@@ -291,8 +302,31 @@ def intake(home: Path, paths: tuple[Path, ...], period: str | None, wait: float)
     counts = count(outcomes)
     click.echo(
         f"共 {len(outcomes)} 个文件：通过 {counts['accepted']}，退回 {counts['rejected']}，重复 {counts['duplicate']}"
+        + (f"，跳过 {len(skipped)}" if skipped else "")
     )
-    sys.exit(1 if counts["rejected"] else 0)
+    # a file rejected before and sent again is still rejected: a rerun after a crash reports what it reports
+    rejected = counts["rejected"] + sum(o.verdict is None and o.earlier_status == "rejected" for o in outcomes)
+    sys.exit(1 if rejected else 0)
+
+
+@main.command()
+@home_option
+@click.option("--missing", is_flag=True, required=True, help="Write every receipt that is owed and missing.")
+def receipts(home: Path, missing: bool) -> None:
+    """Write the receipts (回执) owed by runs that stopped before writing them; print each path.
+
+    Every submission with findings is owed one; intake writes the missing ones at the start of every run too.
+
+    \b
+    Example:
+        huizong receipts --missing
+    """
+    where = Home(home)
+    with _the_warehouse(where, "huizong receipts", 0), where.connect() as wh:
+        written = write_missing(where, wh)
+    for path in written:
+        click.echo(str(path))
+    click.echo(f"补写回执 {len(written)} 份", err=True)
 
 
 @main.command()
@@ -384,13 +418,19 @@ def consolidate(home: Path, unit: str, period: str, form: str | None, dry_run: b
         click.echo(str(result.workbook))
 
 
-def _the_warehouse(where: Home, what: str, wait: float) -> AbstractContextManager[None]:
-    """The run lock of an initialised data directory that no portal holds (else one line)."""
+@contextmanager
+def _the_warehouse(where: Home, what: str, wait: float) -> Iterator[None]:
+    """The run lock of an initialised data directory that no portal holds, with its working file free (opened and
+    closed once first, so that a busy file is one line before anything is printed or taken)."""
     where.require()
     busy = portal_busy(where.root)
     if busy is not None:
         raise busy
-    return hold(where.root, what, wait)
+    with hold(where.root, what, wait):
+        if where.warehouse.exists():
+            with where.connect():
+                pass
+        yield
 
 
 def _say_audits(audits: dict[str, list[dict[str, object]]]) -> None:

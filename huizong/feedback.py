@@ -41,7 +41,8 @@ def feedback_path(out: Path, verdict: Verdict, receipt: Receipt) -> Path:
     """``<out>/<cycle>/feedback/<unit>_<name>_<hash8>.xlsx``; files nobody could identify go to ``unidentified``."""
     meta = verdict.reading.meta
     cycle = verdict.cycle.id if verdict.cycle else None
-    return receipt_file(out, cycle, meta.get("unit_code"), meta.get("unit_name", ""), receipt.file_name, receipt.sha256)
+    name = verdict.unit.name if verdict.unit else meta.get("unit_name", "")  # as submissions.unit_name keeps it
+    return receipt_file(out, cycle, meta.get("unit_code"), name, receipt.file_name, receipt.sha256)
 
 
 def receipt_file(
@@ -50,7 +51,7 @@ def receipt_file(
     """Where the receipt of a submission lies, from what ``submissions`` keeps of it."""
     folder = out / (cycle_id or "unidentified") / "feedback"
     if unit_code:
-        return folder / f"{unit_code}_{safe_name(unit_name or '')}_{sha256[:8]}.xlsx"
+        return folder / f"{unit_code}_{safe_name(unit_name or '')[:40]}_{sha256[:8]}.xlsx"
     return folder / f"{sha256[:8]}_{safe_name(Path(file_name).stem)[:60]}.xlsx"  # a name is no path: cut short
 
 
@@ -75,8 +76,9 @@ def _summary(sheet: Worksheet, fmt: Formats, verdict: Verdict, receipt: Receipt)
     meta = verdict.reading.meta
     form = verdict.reading.form
     errors, warnings = verdict.counts()
-    who = f"{meta.get('unit_name', '')}（{meta['unit_code']}）" if "unit_code" in meta else "无法识别"
-    title = f"{meta.get('unit_name', '')}{Period.parse(meta['period']).label if 'period' in meta else ''}"
+    name = verdict.unit.name if verdict.unit else meta.get("unit_name", "")  # the registry's name, when known
+    who = f"{name}（{meta['unit_code']}）" if "unit_code" in meta else "无法识别"
+    title = f"{name}{Period.parse(meta['period']).label if 'period' in meta else ''}"
     sheet.set_column(0, 0, 16)
     sheet.set_column(1, 1, 70)
     sheet.merge_range(0, 0, 0, 1, f"{title}{form.title if form else '报表'}审核回执", fmt.title)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import cache
@@ -98,8 +99,11 @@ def _connect(path: Path, read_only: bool, memory_limit: str) -> duckdb.DuckDBPyC
         if busy is not None:
             raise busy from exc
         if "lock" in str(exc).lower():
+            pid = re.search(r"\(PID (\d+)\)", str(exc))
+            who = f"（PID {pid.group(1)}）" if pid else ""
             raise WarehouseBusy(
-                f"数据库 {path} 正被另一个程序使用（另一次运行尚未结束？分析请使用 published/ 中的快照）：{exc}"
+                f"数据库 {path} 正被另一个程序{who}打开：工作库只供 huizong 的运行使用，分析请打开 published/ 中的快照 "
+                "(another process holds the working file)"
             ) from exc
         raise
 

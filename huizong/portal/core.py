@@ -24,16 +24,15 @@ from typing import Any, BinaryIO
 import duckdb
 import pyarrow as pa
 
+from huizong import receipts
 from huizong.archive import TooLarge, store_stream
-from huizong.assess import place
 from huizong.config import Home
 from huizong.consolidate import consolidate_cycle
 from huizong.cycles import Cycle
 from huizong.distribute import cycle_for, template_name
 from huizong.errors import HuizongError, UsageError
-from huizong.feedback import Receipt, receipt_file, write_feedback
+from huizong.feedback import receipt_file
 from huizong.files import MAX_FILE, OLE_MAGIC
-from huizong.findings import Finding
 from huizong.intake import Arrival
 from huizong.periods import Period
 from huizong.portal.permissions import Action, Actor, allowed, scope
@@ -267,16 +266,10 @@ class Portal:
         found = self.submission(actor, sha256)
         if found["receipt"] is None:
             raise NotFound(sha256)
-        path = receipt_file(
-            self.home.out, found["cycle"], found["unit"], found["unit_name"], found["file_name"], sha256
-        )
+        row = self.read("portal/submission", {"sha256": sha256})[0]
+        path = receipts.path_of(self.home, row)
         if not path.exists():
-            rows = self.read("portal/submission", {"sha256": sha256})
-            reading = read_workbook(Path(rows[0]["archive_path"]), self.home.catalog, self.registry)
-            verdict = place(self.home, reading)
-            verdict.findings = [Finding(**f) for f in found["findings"]]
-            received = dt.datetime.fromisoformat(found["received_at"])
-            write_feedback(path, verdict, Receipt(found["file_name"], sha256, received, found["late"]))
+            receipts.write_again(self.home, row, found["findings"])
         return path
 
     def submissions(self, actor: Actor, cycle_id: str | None) -> list[dict[str, Any]]:
