@@ -108,7 +108,7 @@ def _pool_for(home: Home) -> ProcessPoolExecutor:
         close()
     if _pool is None:
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["huizong.reader", "huizong.config"])
+        context.set_forkserver_preload(["huizong.reader_process", "huizong.reader", "huizong.config"])
         executor = ProcessPoolExecutor(workers(home), context, initializer=_start, initargs=(str(home.root.resolve()),))
         _pool = (home.root, executor)
     return _pool[1]
@@ -116,21 +116,11 @@ def _pool_for(home: Home) -> ProcessPoolExecutor:
 
 def _start(root: str) -> None:
     global _catalog, _registry
-    _die_with_parent()
+    from huizong.reader_process import die_with_parent
+
+    die_with_parent()
     home = Home(Path(root))
     _catalog, _registry = home.catalog, home.registry
-
-
-def _die_with_parent() -> None:
-    """A reader process ends when the run that started it ends, however it ends (Linux: PR_SET_PDEATHSIG), so a
-    killed intake leaves no reader blocked on its pipe."""
-    try:
-        import ctypes
-        import signal
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
-    except (OSError, AttributeError):
-        pass  # not Linux: the pool's own shutdown still ends the readers after a normal stop
 
 
 def _read_chunk(paths: Sequence[Path]) -> tuple[list[tuple[Reading, str]], float]:
