@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import duckdb
 
 from huizong import __version__
 from huizong import status as season
@@ -25,7 +26,7 @@ from huizong.consolidate import consolidate_cycle
 from huizong.cycles import load_cycle_specs
 from huizong.demo import play
 from huizong.distribute import cycle_for, template_name, write_cycle_templates
-from huizong.errors import HuizongError, UsageError
+from huizong.errors import HuizongError, UsageError, storage_error
 from huizong.findings import STATUS_LABELS
 from huizong.inbox import Skipped, shown
 from huizong.intake import count, previous_values, run_intake
@@ -67,6 +68,12 @@ class _Group(click.Group):
         except HuizongError as exc:
             click.echo(f"huizong: {exc}", err=True)
             sys.exit(exc.exit_code)
+        except (OSError, duckdb.Error) as exc:
+            storage = storage_error(exc)
+            if storage is None:
+                raise
+            click.echo(f"huizong: {storage}", err=True)
+            sys.exit(storage.exit_code)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
