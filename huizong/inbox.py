@@ -29,6 +29,11 @@ SKIPPED_PREFIXES = ("~$", ".")
 MAX_ARCHIVED = 200 * 1024 * 1024  # bytes: ten times the largest file intake reads; beyond it a file is not taken
 MAX_NAME_BYTES = 200  # a file name on disk (ext4 and NTFS allow 255)
 _SUFFIX = re.compile(r"\.[a-z0-9]{1,8}")
+BOOK_FOLDER = "名为工作簿的文件夹（可能是解压后的 .xlsx），不收取其中的文件 (a folder named like a workbook)"
+
+
+def _looks_like_a_book(name: str) -> bool:
+    return name.lower().endswith((".xlsx", ".xlsm", ".xls", ".et"))
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,8 @@ def collect(home: Home, paths: Sequence[Path], skipped: list[Skipped] | None = N
     for root in list(paths) or [home.inbox]:
         if root.is_symlink():
             passed.append(Skipped(root, "符号链接，不收取 (a symbolic link)"))
+        elif root.is_dir() and _looks_like_a_book(root.name) and root != home.inbox:
+            passed.append(Skipped(root, BOOK_FOLDER))
         elif root.is_dir():
             files += _walk(home, root, passed)
         else:
@@ -78,7 +85,9 @@ def _walk(home: Home, root: Path, passed: list[Skipped]) -> list[Path]:
         for name in sorted(dirs):
             if (here / name).is_symlink():
                 passed.append(Skipped(here / name, "指向文件夹的符号链接，不收取 (a symbolic link)"))
-        dirs.sort()
+            elif _looks_like_a_book(name):
+                passed.append(Skipped(here / name, BOOK_FOLDER))
+        dirs[:] = sorted(d for d in dirs if not _looks_like_a_book(d))
         for name in sorted(names):
             found += _take(here / name, passed)
     return found

@@ -36,6 +36,9 @@ def test_links_hidden_files_and_lock_files_are_reported_not_taken(home: Home, tm
     (home.inbox / "linked-folder").symlink_to(outside.parent, target_is_directory=True)
     filled(home, "990121102", home.inbox / ".hidden.xlsx")
     (home.inbox / "~$lock.xlsx").write_bytes(b"lock")
+    unzipped = home.inbox / "unzipped.xlsx" / "xl"
+    unzipped.mkdir(parents=True)
+    (unzipped / "workbook.xml").write_text("<workbook/>", encoding="utf-8")
     result = intake(home)
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
@@ -43,7 +46,8 @@ def test_links_hidden_files_and_lock_files_are_reported_not_taken(home: Home, tm
     assert any("linked-folder" in line and "符号链接" in line for line in lines)
     assert any(".hidden.xlsx" in line and "隐藏文件" in line for line in lines)
     assert any("~$lock.xlsx" in line and "锁定文件" in line for line in lines)
-    assert archived(home) == set() and "跳过 4" in lines[-1]
+    assert any("unzipped.xlsx" in line and "名为工作簿的文件夹" in line for line in lines)
+    assert archived(home) == set() and "跳过 5" in lines[-1]
     assert (home.inbox / ".hidden.xlsx").exists() and (home.inbox / "link.xlsx").is_symlink()  # left, not lost
 
 
