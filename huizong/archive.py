@@ -24,8 +24,9 @@ def archive_path(root: Path, digest: str, suffix: str) -> Path:
     return root / digest[:2] / f"{digest}{suffix}"
 
 
-def store_stream(root: Path, stream: BinaryIO, suffix: str, limit: int) -> tuple[str, Path, int]:
-    """Copy ``stream`` into the archive under ``root``; return its SHA-256, where it lies and its size in bytes."""
+def store_stream(root: Path, stream: BinaryIO, suffix: str, limit: int, sync: bool = True) -> tuple[str, Path, int]:
+    """Copy ``stream`` into the archive under ``root``; return its SHA-256, where it lies and its size in bytes.
+    ``sync=False`` leaves flushing to the caller (intake flushes a whole run's copies with one ``os.sync``)."""
     partial = root / f".incoming-{uuid.uuid4().hex}"
     root.mkdir(parents=True, exist_ok=True)
     digest, size = hashlib.sha256(), 0
@@ -38,14 +39,16 @@ def store_stream(root: Path, stream: BinaryIO, suffix: str, limit: int) -> tuple
                 digest.update(chunk)
                 out.write(chunk)
             out.flush()
-            os.fsync(out.fileno())
+            if sync:
+                os.fsync(out.fileno())
         target = archive_path(root, digest.hexdigest(), suffix)
         if target.exists():
             partial.unlink()
         else:
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(partial, target)
-            _sync_folder(target.parent)
+            if sync:
+                _sync_folder(target.parent)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise

@@ -117,13 +117,15 @@ def archive_files(home: Home, files: Iterable[Path]) -> list[Arrival]:
     """Stream each file into ``<home>/archive/<2 hex>/<sha256><suffix>`` (once per content) and describe it."""
     taken_at = dt.datetime.now().replace(microsecond=0)
     with stage("archive"):
-        return [_archive(home, path, taken_at) for path in files]
+        arrivals = [_archive(home, path, taken_at) for path in files]
+        os.sync()  # every copy on disk before anything is recorded: one flush for the run, not one per file
+        return arrivals
 
 
 def _archive(home: Home, path: Path, taken_at: dt.datetime) -> Arrival:
     suffix = path.suffix.lower() if _SUFFIX.fullmatch(path.suffix.lower()) else ".bin"
     with path.open("rb") as stream:
-        digest, target, size = store_stream(home.archive, stream, suffix, MAX_ARCHIVED)
+        digest, target, size = store_stream(home.archive, stream, suffix, MAX_ARCHIVED, sync=False)
         modified = os.fstat(stream.fileno()).st_mtime
     received = min(dt.datetime.fromtimestamp(modified).replace(microsecond=0), taken_at)
     return Arrival(path, digest, target, size, received, taken_at)
