@@ -120,7 +120,10 @@ def test_the_home_comes_from_the_environment(home: Path, monkeypatch: pytest.Mon
     assert result.exit_code == 0 and len(json.loads(result.stdout)) == 9
 
 
-@pytest.mark.parametrize("command", ["init", "units", "forms", "template", "templates", "check", "intake"])
+@pytest.mark.parametrize(
+    "command",
+    ["init", "units", "forms", "template", "templates", "check", "intake", "receipts", "serve", "consolidate"],
+)
 def test_every_command_has_help_with_an_example(command: str) -> None:
     code, out, _ = run(command, "--help")
     assert code == 0 and "Example:" in out and f"huizong {command}" in out
