@@ -167,19 +167,23 @@ def timed_years(intake: Callable[[str, Period], dict[str, int]]) -> dict[str, An
     return {"total_s": total, "years": years, "counts": counts, "peak_rss_mb": round(peak, 1)}
 
 
-def compare(plain: Path, dask: Path) -> dict[str, dict[str, int]]:
-    """Row counts of each table in both warehouses, and the rows of each missing from the other (as multisets)."""
+def compare(
+    left: Path, right: Path, names: tuple[str, str] = ("plain", "dask"), tables: dict[str, str] = TABLES
+) -> dict[str, dict[str, int]]:
+    """Row counts of each of ``tables`` (name -> columns) in two warehouses, and the rows of each missing from the
+    other (as multisets), keyed by ``names``."""
+    first, second = names
     found: dict[str, dict[str, int]] = {}
     with duckdb.connect() as con:
-        con.execute(f"ATTACH '{plain}' AS plain (READ_ONLY)")
-        con.execute(f"ATTACH '{dask}' AS dask (READ_ONLY)")
-        for table, columns in TABLES.items():
-            a, b = f"SELECT {columns} FROM plain.{table}", f"SELECT {columns} FROM dask.{table}"
+        con.execute(f"ATTACH '{left}' AS {first} (READ_ONLY)")
+        con.execute(f"ATTACH '{right}' AS {second} (READ_ONLY)")
+        for table, columns in tables.items():
+            a, b = f"SELECT {columns} FROM {first}.{table}", f"SELECT {columns} FROM {second}.{table}"
             found[table] = {
-                "plain": scalar(con, f"SELECT count(*) FROM plain.{table}"),
-                "dask": scalar(con, f"SELECT count(*) FROM dask.{table}"),
-                "only_plain": scalar(con, f"SELECT count(*) FROM ({a} EXCEPT ALL {b})"),
-                "only_dask": scalar(con, f"SELECT count(*) FROM ({b} EXCEPT ALL {a})"),
+                first: scalar(con, f"SELECT count(*) FROM {first}.{table}"),
+                second: scalar(con, f"SELECT count(*) FROM {second}.{table}"),
+                f"only_{first}": scalar(con, f"SELECT count(*) FROM ({a} EXCEPT ALL {b})"),
+                f"only_{second}": scalar(con, f"SELECT count(*) FROM ({b} EXCEPT ALL {a})"),
             }
     return found
 

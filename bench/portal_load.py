@@ -33,10 +33,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import httpx
 
-from bench.dask_run import scalar
+from bench.dask_run import compare
 from bench.generate import DEFAULT_OUT
 from bench.run import ensure_data, fresh_home, machine, unit_of
 from bench.server import running_portal
@@ -88,7 +87,7 @@ def bench(scale: str, clients: int, seed: int, data: Path) -> dict[str, Any]:
         queues[i % clients] += by_unit[unit]
     with running_portal(served) as (url, _):
         timings, errors, load_s = _load(url, queues, tokens)
-    comparison = compare(reference.warehouse, served.warehouse)
+    comparison = compare(reference.warehouse, served.warehouse, ("cli", "portal"), TABLES)
     ordered = sorted(timings)
     return {
         "scale": scale,
@@ -142,22 +141,6 @@ def _load(url: str, queues: Sequence[Sequence[Path]], tokens: dict[str, str]) ->
     for thread in threads:
         thread.join()
     return timings, errors, time.perf_counter() - began
-
-
-def compare(cli: Path, portal: Path) -> dict[str, dict[str, int]]:
-    found: dict[str, dict[str, int]] = {}
-    with duckdb.connect() as con:
-        con.execute(f"ATTACH '{cli}' AS cli (READ_ONLY)")
-        con.execute(f"ATTACH '{portal}' AS portal (READ_ONLY)")
-        for table, columns in TABLES.items():
-            a, b = f"SELECT {columns} FROM cli.{table}", f"SELECT {columns} FROM portal.{table}"
-            found[table] = {
-                "cli": scalar(con, f"SELECT count(*) FROM cli.{table}"),
-                "portal": scalar(con, f"SELECT count(*) FROM portal.{table}"),
-                "only_cli": scalar(con, f"SELECT count(*) FROM ({a} EXCEPT ALL {b})"),
-                "only_portal": scalar(con, f"SELECT count(*) FROM ({b} EXCEPT ALL {a})"),
-            }
-    return found
 
 
 if __name__ == "__main__":

@@ -12,12 +12,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import duckdb
 from prefect import Task
 from prefect.client.schemas.objects import State, TaskRun
 
 from huizong.config import Home
-from huizong.errors import HuizongError
 from huizong.runlock import hold
 from huizong.warehouse import WarehouseBusy, portal_busy
 
@@ -42,8 +40,6 @@ def transient(task: Task[Any, Any], task_run: TaskRun, state: State[Any]) -> boo
         state.result()
     except (WarehouseBusy, OSError):
         return True
-    except (HuizongError, duckdb.Error):
-        return False
     except Exception:
         return False
     return False

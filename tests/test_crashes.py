@@ -73,6 +73,12 @@ def state(home: Home) -> dict[str, object]:
     return found
 
 
+def faulted(action: str, stage: str, nth: int, note: Path, home: Home) -> subprocess.CompletedProcess[str]:
+    """``huizong intake`` with ``action`` (kill or fill) at the ``nth`` start of ``stage`` (tests/fault_run.py)."""
+    command = [sys.executable, FAULT, action, stage, str(nth), str(note), "--", "intake", "--home", str(home.root)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=300)
+
+
 def leftovers(home: Home) -> list[Path]:
     return [*home.archive.glob(".incoming-*"), *home.archive.glob("*/.*"), *home.published.glob(".huizong.*")]
 
@@ -107,10 +113,7 @@ def test_a_kill_at_any_step_and_one_rerun_give_the_uninterrupted_result(
 ) -> None:
     home = fresh(county, tmp_path / "var")
     note = tmp_path / "children.json"
-    killed = subprocess.run(
-        [sys.executable, FAULT, "kill", stage, str(nth), str(note), "--", "intake", "--home", str(home.root)],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+    killed = faulted("kill", stage, nth, note, home)
     assert killed.returncode == -9, killed.stderr[-2000:]
     assert _gone(json.loads(note.read_text(encoding="utf-8"))), "a reader process outlived its run"
     rerun = intake(home)
@@ -139,10 +142,7 @@ def test_a_full_disk_is_one_line_and_the_rerun_completes(
 ) -> None:
     home = fresh(county, small_disk / "var")
     note = small_disk / "note"
-    full = subprocess.run(
-        [sys.executable, FAULT, "fill", stage, str(nth), str(note), "--", "intake", "--home", str(home.root)],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+    full = faulted("fill", stage, nth, note, home)
     assert full.returncode == 2, full.stdout[-1000:] + full.stderr[-3000:]
     lines = [line for line in full.stderr.splitlines() if line.startswith("huizong:")]
     assert len(lines) == 1 and "磁盘空间已满" in lines[0] and "Traceback" not in full.stderr, full.stderr[-3000:]

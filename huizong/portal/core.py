@@ -31,7 +31,6 @@ from huizong.consolidate import consolidate_cycle
 from huizong.cycles import Cycle
 from huizong.distribute import cycle_for, template_name
 from huizong.errors import HuizongError, UsageError
-from huizong.feedback import receipt_file
 from huizong.files import MAX_FILE, OLE_MAGIC
 from huizong.intake import Arrival
 from huizong.periods import Period
@@ -220,9 +219,7 @@ class Portal:
         if not mine and not allowed(self.registry, actor, "read", row["unit_code"] or ""):
             raise NotFound(sha256)
         findings = self._in_book_order(self.read("portal/submission_findings", {"sha256": sha256}), row)
-        receipt = receipt_file(
-            self.home.out, row["cycle_id"], row["unit_code"], row["unit_name"], row["file_name"], sha256
-        )
+        receipt = receipts.path_of(self.home, row)
         return {
             "id": sha256,
             "sha256": sha256,
