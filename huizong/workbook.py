@@ -40,7 +40,7 @@ class Consolidated:
     cycle: Cycle
     totals: dict[str, Number]
     previous: dict[str, Number | None]
-    own: tuple[str, dict[str, Number]] | None  # (office name, its own report)
+    own: tuple[Unit, dict[str, Number]] | None  # (the government office, its own 本级 report)
     units: list[tuple[Unit, dict[str, Number]]]  # every expected unit that has numbers
     completeness: list[dict[str, Any]] = field(default_factory=list)
     findings: list[dict[str, Any]] = field(default_factory=list)
@@ -85,7 +85,7 @@ def gather(wh: Warehouse, cycle: Cycle, units: Mapping[str, Unit], audits_pass: 
         cycle=cycle,
         totals=_values(wh.rows("workbook/totals", key)),
         previous={code: _typed(form, code, value) for code, value in wh.rows("workbook/previous_totals", key)},
-        own=(own_rows[0][1], _values([r[2:] for r in own_rows])) if own_rows else None,
+        own=(units[own_rows[0][0]], _values([r[2:] for r in own_rows])) if own_rows else None,
         units=[(units[c], v) for c, v in sorted(by_unit.items())],
         completeness=wh.records("workbook/cycle_completeness", {"cycle_id": cycle.id}),
         findings=wh.records("workbook/cycle_findings", {"cycle_id": cycle.id}),
@@ -115,7 +115,7 @@ def write_consolidated(path: Path, data: Consolidated, password: str, made: dt.d
             book,
             fmt,
             form,
-            Unit(owner.code, office, "office", None),
+            office,
             cycle.period,
             own_inputs,
             password,
