@@ -57,11 +57,13 @@ from huizong.demo import report
 from huizong.distribute import template_name
 from huizong.forms import Form, Rule
 from huizong.formulas import Value, check_rules, check_text, numeric
-from huizong.layout import layout_form, text_width
+from huizong.frame import title_height, title_of, unit_lines, unit_lines_height
+from huizong.layout import layout_form
 from huizong.meta import CellRow, cell_rows, template_hash
+from huizong.paper import Rows
 from huizong.periods import Period
 from huizong.registry import COLUMNS, Registry, Unit
-from huizong.template import INSTRUCTIONS, write_template
+from huizong.template import INSTRUCTION_WIDTHS, INSTRUCTIONS, write_template
 
 SCALES = ("county", "city", "province")
 FORM = "annual_report/2021"
@@ -352,6 +354,7 @@ _SENTINEL_ISO = _SENTINEL_TIME.isoformat(timespec="seconds")
 _PROBE = Unit("987654321", "探针县市场监督管理局综合行政执法大队第一中队", "department", None)
 _PROBE_TIME = dt.datetime(2031, 12, 30, 23, 58, 7)
 _CELL = re.compile(r'<c r="([A-Z]+[0-9]+)"[^>]*>(?:<f>([^<]*)</f>)?<v>([^<]*)</v></c>')
+_ROW_1 = re.compile(r'<row r="1"[^>]*? ht="([^"]*)"')
 _ROW_2 = re.compile(r'<row r="2"[^>]*? ht="([^"]*)"')
 _SI = re.compile(r"<si>(.*?)</si>", re.S)
 _TITLE = re.compile(r"<dc:title>([^<]*)</dc:title>")
@@ -438,6 +441,12 @@ class _Part:
         return crc, size, b"".join(packed)
 
 
+def _height(points: float) -> str:
+    """A row height as xlsxwriter writes it: rounded to whole pixels."""
+    pixels = int(points * 4.0 / 3.0 + 0.5)
+    return f"{pixels * 0.75:.16g}"
+
+
 def _cut(text: str, places: Iterable[tuple[int, int, str]]) -> tuple[list[str], list[str]]:
     """Split ``text`` at (start, end, key) places into chunks and slot keys."""
     chunks, keys, at = [], [], 0
@@ -499,6 +508,10 @@ class _Skeleton:
         if len(links) != len(writer.rules):
             raise ValueError(f"{len(links)} check cells on the instructions sheet, {len(writer.rules)} rules")
         places: dict[str, list[tuple[int, int, str]]] = {first: intro_places}
+        intro_title = _ROW_1.search(texts[first])
+        if intro_title is None:
+            raise ValueError(f"no height on the title of {first}")
+        intro_places.append((intro_title.start(1), intro_title.end(1), f"t:{INSTRUCTIONS}"))
         for layout in layout_form(form).values():
             member = sheets[layout.table.sheet]
             text = texts[member]
@@ -510,9 +523,10 @@ class _Skeleton:
             for (sheet, cell), i in links.items():
                 if sheet == layout.table.sheet:
                     spots.append((*at[cell], f"c:{i}"))
-            row = _ROW_2.search(text)
-            if row is None:
-                raise ValueError(f"no height on the unit line of {member}")
+            title, row = _ROW_1.search(text), _ROW_2.search(text)
+            if title is None or row is None:
+                raise ValueError(f"no height on the title or the unit line of {member}")
+            spots.append((title.start(1), title.end(1), f"t:{layout.table.code}"))
             spots.append((row.start(1), row.end(1), f"h:{layout.table.code}"))
         sst = texts["xl/sharedStrings.xml"]
         spots = places.setdefault("xl/sharedStrings.xml", [])
@@ -619,10 +633,10 @@ class _Skeleton:
             slots[f"v:{code}"] = str(float(number) if isinstance(number, Decimal) else number)
         for i, rule in enumerate(writer.rules):
             slots[f"c:{i}"] = _escape(check_text(rule.equations, computed))
-        info = f"填报单位：{unit.name}　　单位代码：{unit.code}　　报告期：{period.label}　　表式：{form.basis}"
-        for table, width in writer.widths.items():  # as template.write_frame sizes the unit line, in xlsxwriter's units
-            pixels = int((14.0 * max(1, round(text_width(info) / width + 0.49)) + 4) * 4.0 / 3.0 + 0.5)
-            slots[f"h:{table}"] = f"{pixels * 0.75:.16g}"
+        info, title = unit_lines(form, unit, period, "template"), title_of(form, unit, period, "template")
+        for table, width in writer.widths.items():  # as frame.write_frame sizes the title and unit lines
+            slots[f"t:{table}"] = _height(title_height(title, width))
+            slots[f"h:{table}"] = _height(unit_lines_height(info, width))
         digest = writer.digest(unit.code, period)
         fill = {"name": unit.name, "code": unit.code, "kind": unit.kind, "hash": digest}
         fill["time"] = made.isoformat(timespec="seconds")
@@ -697,7 +711,8 @@ class FastWriter:
         self.inputs = form.inputs
         self.rows: list[CellRow] = cell_rows(form)
         self.hashing: dict[Period, tuple[Any, bytes]] = {}
-        self.widths = {code: sum(layout.col_widths) for code, layout in layout_form(form).items()}
+        self.widths = {code: Rows(t.col_widths).width(0, t.width - 1) for code, t in layout_form(form).items()}
+        self.widths[INSTRUCTIONS] = Rows(INSTRUCTION_WIDTHS).width(0, len(INSTRUCTION_WIDTHS) - 1)
         self.skeletons: dict[tuple[Period, dt.date | None, tuple[str, ...]], _Skeleton | None] = {}
         self.fast = self.slow = 0
 

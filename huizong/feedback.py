@@ -21,10 +21,13 @@ from huizong.distribute import safe_name
 from huizong.findings import SEVERITY_LABELS as SEVERITY
 from huizong.findings import Finding
 from huizong.forms import Form
+from huizong.frame import Formats, print_setup, write_frame
 from huizong.layout import layout_form
+from huizong.paper import Rows
 from huizong.periods import Period
 from huizong.registry import Unit
-from huizong.template import BOOK_OPTIONS, Formats, print_setup, write_frame
+from huizong.sheets import Col, Marked, Styles, print_list, write_list
+from huizong.template import BOOK_OPTIONS
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,7 @@ def write_feedback(path: Path, verdict: Verdict, receipt: Receipt) -> Path:
     red = book.add_format({"bg_color": "#F8CBAD", "border": 1, "font_name": "宋体", "font_size": 10})
     amber = book.add_format({"bg_color": "#FFE699", "border": 1, "font_name": "宋体", "font_size": 10})
     _summary(book.add_worksheet("回执"), fmt, verdict, receipt)
-    _findings(book.add_worksheet("问题清单"), fmt, verdict.findings)
+    _findings(book.add_worksheet("问题清单"), Styles(book), verdict.findings)
     form, unit = verdict.reading.form, verdict.unit
     if form is not None and verdict.reading.values:
         shown = unit or Unit(verdict.reading.meta["unit_code"], verdict.reading.meta.get("unit_name", ""), "", None)
@@ -79,17 +82,20 @@ def _summary(sheet: Worksheet, fmt: Formats, verdict: Verdict, receipt: Receipt)
     name = verdict.unit.name if verdict.unit else meta.get("unit_name", "")  # the registry's name, when known
     who = f"{name}（{meta['unit_code']}）" if "unit_code" in meta else "无法识别"
     title = f"{name}{Period.parse(meta['period']).label if 'period' in meta else ''}"
-    sheet.set_column(0, 0, 16)
+    rows = Rows((14, 70))
+    sheet.set_column(0, 0, 14)
     sheet.set_column(1, 1, 70)
-    sheet.merge_range(0, 0, 0, 1, f"{title}{form.title if form else '报表'}审核回执", fmt.title)
-    sheet.set_row(0, 30)
+    heading = f"{title}{form.title if form else '报表'}审核回执"
+    sheet.merge_range(0, 0, 0, 1, heading, fmt.title)
+    rows.text(0, 0, heading, 16, last_col=1)
+    rows.need(0, 30)
     verdict_text = "通过" if verdict.accepted else "退回，请修改后重新报送"
     advice = (
         "已通过审核，无需重新报送。" + ("“提示”各项请核实，如有误请修改后重新报送。" if warnings else "")
         if verdict.accepted
         else "请按“问题清单”逐项修改，在原模板中修改后重新报送（不要复制到新文件）。"
     )
-    rows = [
+    facts = [
         ("审核结论", verdict_text),
         ("填报单位", who),
         ("表式", f"{form.title}（{form.basis}）" if form else "无法识别"),
@@ -101,34 +107,36 @@ def _summary(sheet: Worksheet, fmt: Formats, verdict: Verdict, receipt: Receipt)
         ("处理意见", advice),
         ("文件校验码", receipt.sha256),
     ]
-    for row, (key, value) in enumerate(rows, start=2):
+    for row, (key, value) in enumerate(facts, start=2):
         sheet.write_string(row, 0, key, fmt.heading)
         sheet.write_string(row, 1, value, fmt.check if key == "审核结论" and not verdict.accepted else fmt.row_label)
-        sheet.set_row(row, 30 if key == "处理意见" else 18)
-    sheet.set_paper(9)
-    sheet.fit_to_pages(1, 0)
+        rows.text(row, 1, value)
+    rows.apply(sheet)
+    print_list(sheet, None, landscape=False)
+    sheet.hide_gridlines(2)
     sheet.activate()
 
 
-def _findings(sheet: Worksheet, fmt: Formats, findings: Sequence[Finding]) -> None:
-    headers = ("序号", "规则", "类别", "工作表", "单元格", "填写", "应为", "说明")
-    widths = (6, 8, 6, 24, 14, 16, 16, 70)
-    for col, (text, width) in enumerate(zip(headers, widths, strict=True)):
-        sheet.set_column(col, col, width)
-        sheet.write_string(0, col, text, fmt.heading)
+FINDING_COLUMNS = (
+    Col("序号", "int", most=6, least=5),
+    Col("规则", most=8),
+    Col("类别", most=6),
+    Col("工作表", most=16),
+    Col("单元格", most=14),
+    Col("填写", most=18),
+    Col("应为", most=18),
+    Col("说明", most=56, least=40),
+)
+
+
+def _findings(sheet: Worksheet, styles: Styles, findings: Sequence[Finding]) -> None:
     ordered = sorted(findings, key=lambda f: (f.severity != "error", f.sheet, f.rule))
-    for row, f in enumerate(ordered, start=1):
-        cells = (str(row), f.rule, SEVERITY[f.severity], f.sheet, f.cell, f.seen, f.expected, f.message)
-        for col, text in enumerate(cells):
-            sheet.write_string(row, col, text, fmt.check if f.severity == "error" and col == 2 else fmt.row_label)
-    if not ordered:
-        sheet.merge_range(1, 0, 1, len(headers) - 1, "没有发现问题。", fmt.row_label)
-    sheet.autofilter(0, 0, max(len(ordered), 1), len(headers) - 1)
-    sheet.freeze_panes(1, 0)
-    sheet.set_landscape()
-    sheet.set_paper(9)
-    sheet.fit_to_pages(1, 0)
-    sheet.repeat_rows(0)
+    records = [
+        (n, f.rule, Marked(SEVERITY[f.severity]) if f.severity == "error" else SEVERITY[f.severity], f.sheet,
+         f.cell, f.seen, f.expected, f.message)
+        for n, f in enumerate(ordered, start=1)
+    ]  # fmt: skip
+    write_list(sheet, styles, FINDING_COLUMNS, records, empty="没有发现问题。")
 
 
 def _tables(
@@ -146,12 +154,12 @@ def _tables(
             by_cell.setdefault((finding.sheet, address), []).append(finding)
     for layout in layout_form(form).values():
         sheet = book.add_worksheet(layout.table.sheet)
-        write_frame(sheet, fmt, form, layout, unit, period)
+        rows = write_frame(sheet, fmt, form, layout, unit, period, "copy")
         for cell_code, span in layout.cells.items():
             cell = form.cells[cell_code]
             value = verdict.reading.values.get(cell_code)
             found = by_cell.get((layout.table.sheet, span.a1), [])
-            plain = fmt.number(book, cell)[1 if cell.computed else 0]
+            plain = fmt.number(cell, "copy")
             style = marks["error" if any(f.severity == "error" for f in found) else "warning"] if found else plain
             if span.merged:
                 sheet.merge_range(span.row, span.col, span.last_row, span.last_col, "", style)
@@ -164,4 +172,5 @@ def _tables(
             if found:
                 note = "\n".join(f"{f.rule} {SEVERITY[f.severity]}：{f.message}" for f in found)
                 sheet.write_comment(span.row, span.col, note, {"x_scale": 3, "y_scale": 2, "font_name": "宋体"})
+        rows.apply(sheet)
         print_setup(sheet, layout, layout.end_row)

@@ -15,54 +15,23 @@ from typing import Any
 
 import xlsxwriter
 from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
-from xlsxwriter.workbook import Format, Workbook
+from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from huizong import __version__
 from huizong.forms import CellDef, Form, Rule
 from huizong.formulas import PASS, Value, check_formula, check_rules, check_text, numeric, sum_formula
-from huizong.layout import SheetLayout, Span, layout_form, text_width
+from huizong.frame import CHECKS, Formats, Kind, print_setup, title_height, title_of, write_frame
+from huizong.layout import SheetLayout, layout_form
 from huizong.meta import CELL_COLUMNS, HEADER_KEYS, LAYOUT_VERSION, MARKER, SCOPES, SHEET, cell_rows, template_hash
+from huizong.paper import Rows, height_of
 from huizong.periods import Period
 from huizong.registry import Unit
 
 INSTRUCTIONS = "填报说明"
-NUMBER_FORMATS = {"count": "0", "change": "+0;-0;0"}
-FONT = "宋体"
+INSTRUCTION_WIDTHS = (14, 56, 18)  # portrait A4 at full size
 # No text ever becomes a number, a formula or a link by accident; parts are assembled in memory, not in temp files.
 BOOK_OPTIONS = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False, "in_memory": True}
-
-
-class Formats:
-    def __init__(self, book: Workbook) -> None:
-        base = {"font_name": FONT, "font_size": 10, "valign": "vcenter", "text_wrap": True}
-        boxed = {**base, "border": 1}
-
-        def make(**extra: Any) -> Format:
-            return book.add_format({**boxed, **extra})
-
-        self.title = book.add_format({**base, "font_name": "黑体", "font_size": 16, "align": "center"})
-        self.info = book.add_format({**base, "font_size": 10})
-        self.section = book.add_format({**base, "font_name": "黑体", "font_size": 12})
-        self.heading = make(align="center", bold=True)
-        self.row_label = make(align="left")
-        self.corner = make(align="center", font_size=9)
-        self.check_label = make(align="left", font_size=9)
-        self.check = make(align="left", font_size=9, bold=True, font_color="#C00000")
-        self.passed = book.add_format({"font_color": "#2E7D32"})
-        self.group_label = make(align="center")
-        self.text = book.add_format({**base})
-        self.input: dict[str, Format] = {}
-        self.computed: dict[str, Format] = {}
-
-    def number(self, book: Workbook, cell: CellDef) -> tuple[Format, Format]:
-        key = f"{cell.type}{cell.scale}"
-        if key not in self.input:
-            number = NUMBER_FORMATS.get(cell.type) or "0." + "0" * cell.scale
-            base = {"font_name": FONT, "font_size": 10, "border": 1, "valign": "vcenter", "num_format": number}
-            self.input[key] = book.add_format({**base, "locked": False, "bg_color": "#FFF2CC"})
-            self.computed[key] = book.add_format({**base, "bold": True, "bg_color": "#E7E6E6"})
-        return self.input[key], self.computed[key]
 
 
 def write_template(
@@ -82,7 +51,7 @@ def write_template(
     ``generated_at`` (default: now) is recorded in ``_meta`` and the file properties; the same inputs and the same
     time give a byte-identical file, which intake then recognises as the same file."""
     generated_at = generated_at or dt.datetime.now(dt.UTC).replace(microsecond=0)
-    book = new_book(path, f"{unit.name}{period.label}{form.title}", form.key, generated_at)
+    book = new_book(path, title_of(form, unit, period, "template"), form.key, generated_at)
     fmt = Formats(book)
     intro = book.add_worksheet(INSTRUCTIONS)
     computed = form.compute(numeric(values or {}))
@@ -114,11 +83,13 @@ def add_form_sheets(
     values: Mapping[str, Value],
     password: str,
     prefix: str = "",
+    kind: Kind = "template",
 ) -> list[tuple[Rule, str, str]]:
     """One sheet per table of ``form`` with ``values`` in its input cells and live totals and checks.
 
     The sheets are named as the tables (``prefix`` before each name, for a second copy in the same workbook); only
-    unprefixed sheets are where ``_meta`` says the cells are. Returns each check cell as (rule, sheet, cell)."""
+    unprefixed sheets are where ``_meta`` says the cells are. ``kind`` (see ``huizong.frame``) says whether they are a
+    form to fill or locked totals or a copy. Returns each check cell as (rule, sheet, cell)."""
     unknown = sorted(set(values) - set(form.inputs))
     if unknown:
         raise ValueError(f"not input cells of {form.key}: {', '.join(unknown[:5])}")
@@ -126,20 +97,12 @@ def add_form_sheets(
     checks: list[tuple[Rule, str, str]] = []
     for layout in layout_form(form).values():
         sheet = book.add_worksheet((prefix + layout.table.sheet)[:31])
-        checks += _write_table(book, sheet, fmt, form, layout, unit, period, values, computed)
+        checks += _write_table(sheet, fmt, form, layout, unit, period, values, computed, kind)
         sheet.protect(password, {"select_locked_cells": True, "select_unlocked_cells": True})
     return checks
 
 
-def _heading(sheet: Worksheet, span: Span, text: str, fmt: Format) -> None:
-    if span.merged:
-        sheet.merge_range(span.row, span.col, span.last_row, span.last_col, text, fmt)
-    else:
-        sheet.write_string(span.row, span.col, text, fmt)
-
-
 def _write_table(
-    book: Workbook,
     sheet: Worksheet,
     fmt: Formats,
     form: Form,
@@ -148,51 +111,18 @@ def _write_table(
     period: Period,
     values: Mapping[str, Value],
     computed: Mapping[str, int | Decimal],
+    kind: Kind,
 ) -> list[tuple[Rule, str, str]]:
-    write_frame(sheet, fmt, form, layout, unit, period)
+    rows = write_frame(sheet, fmt, form, layout, unit, period, kind)
     for code in layout.cells:
-        _write_cell(book, sheet, fmt, form, code, layout, values.get(code), computed)
-    checks = _write_checks(sheet, fmt, form, layout, computed)
+        _write_cell(sheet, fmt, form, code, layout, values.get(code), computed, kind)
+    checks = _write_checks(sheet, fmt, form, layout, computed, rows, kind)
+    rows.apply(sheet)
     print_setup(sheet, layout, layout.end_row + 1 + len(checks))
     return checks
 
 
-def write_frame(sheet: Worksheet, fmt: Formats, form: Form, layout: SheetLayout, unit: Unit, period: Period) -> None:
-    """Everything of a table sheet but its numbers: title, unit line, section, merged headings, sizes."""
-    last = layout.width - 1
-    for col, width in enumerate(layout.col_widths):
-        sheet.set_column(col, col, width)
-    sheet.merge_range(0, 0, 0, last, f"{unit.name}{period.label}{form.title}", fmt.title)
-    sheet.set_row(0, 30)
-    info = f"填报单位：{unit.name}　　单位代码：{unit.code}　　报告期：{period.label}　　表式：{form.basis}"
-    sheet.merge_range(1, 0, 1, last, info, fmt.info)
-    sheet.set_row(1, 14.0 * max(1, round(text_width(info) / sum(layout.col_widths) + 0.49)) + 4)
-    sheet.merge_range(2, 0, 2, last, layout.table.title, fmt.section)
-    sheet.set_row(2, 20)
-    styles = {"block": fmt.heading, "column": fmt.heading, "corner": fmt.corner, "row": fmt.row_label}
-    for heading in layout.headings:
-        group = heading.role == "row" and heading.span.last_row > heading.span.row
-        _heading(sheet, heading.span, heading.text, fmt.group_label if group else styles[heading.role])
-    for row, height in layout.row_heights().items():
-        sheet.set_row(row, height)
-
-
-def print_setup(sheet: Worksheet, layout: SheetLayout, last_row: int) -> None:
-    """A4, one page wide, headings repeated on every page, page numbers in the footer."""
-    sheet.set_paper(9)
-    if layout.table.orientation == "landscape":
-        sheet.set_landscape()
-    sheet.fit_to_pages(1, 0)
-    sheet.center_horizontally()
-    sheet.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
-    sheet.repeat_rows(*layout.header_rows)
-    sheet.set_footer("&C第 &P 页，共 &N 页")
-    sheet.print_area(0, 0, last_row, layout.width - 1)
-    sheet.hide_gridlines(2)
-
-
 def _write_cell(
-    book: Workbook,
     sheet: Worksheet,
     fmt: Formats,
     form: Form,
@@ -200,10 +130,10 @@ def _write_cell(
     layout: SheetLayout,
     value: Value | None,
     computed: Mapping[str, int | Decimal],
+    kind: Kind,
 ) -> None:
     cell, span = form.cells[code], layout.cells[code]
-    input_fmt, computed_fmt = fmt.number(book, cell)
-    style = computed_fmt if cell.computed else input_fmt
+    style = fmt.number(cell, kind)
     if span.merged:
         sheet.merge_range(span.row, span.col, span.last_row, span.last_col, "", style)
     if cell.computed:
@@ -216,7 +146,8 @@ def _write_cell(
         sheet.write_number(span.row, span.col, value, style)
     elif not span.merged:
         sheet.write_blank(span.row, span.col, None, style)
-    sheet.data_validation(span.row, span.col, span.last_row, span.last_col, _validation(cell))
+    if kind == "template":
+        sheet.data_validation(span.row, span.col, span.last_row, span.last_col, _validation(cell))
 
 
 def _cached(value: int | Decimal) -> int | float:
@@ -244,25 +175,33 @@ def _validation(cell: CellDef) -> dict[str, Any]:
 
 
 def _write_checks(
-    sheet: Worksheet, fmt: Formats, form: Form, layout: SheetLayout, computed: Mapping[str, int | Decimal]
+    sheet: Worksheet,
+    fmt: Formats,
+    form: Form,
+    layout: SheetLayout,
+    computed: Mapping[str, int | Decimal],
+    rows: Rows,
+    kind: Kind,
 ) -> list[tuple[Rule, str, str]]:
     rules = check_rules(form, layout.table.code)
     if not rules:
         return []
     row = layout.end_row + 1
+    last = layout.width - 1
     split = max(layout.label_cols - 1, min(2, layout.width - 2))
-    sheet.merge_range(row, 0, row, layout.width - 1, "自动校验（填写时自动计算，全部显示“通过”后再报送）", fmt.section)
+    sheet.merge_range(row, 0, row, last, CHECKS[kind], fmt.section)
+    rows.text(row, 0, CHECKS[kind], 12, last_col=last)
     done = []
     for rule in rules:
         row += 1
         label = f"{rule.id}　{rule.message}"
+        shown = check_text(rule.equations, computed)
         sheet.merge_range(row, 0, row, split, label, fmt.check_label)
-        sheet.merge_range(row, split + 1, row, layout.width - 1, "", fmt.check)
-        formula = check_formula(rule.equations, layout)
-        sheet.write_formula(row, split + 1, formula, fmt.check, check_text(rule.equations, computed))
+        sheet.merge_range(row, split + 1, row, last, "", fmt.check)
+        sheet.write_formula(row, split + 1, check_formula(rule.equations, layout), fmt.check, shown)
         _mark_passed(sheet, fmt, row, split + 1)
-        width = sum(layout.col_widths[: split + 1])
-        sheet.set_row(row, 13.0 * max(2, round(text_width(label) / (width - 1) + 0.49)) + 4)
+        rows.text(row, 0, label, 9, last_col=split)
+        rows.need(row, height_of(2, 9))  # room for two lines of what the check shows
         done.append((rule, layout.table.sheet, xl_rowcol_to_cell(row, split + 1)))
     return done
 
@@ -294,11 +233,13 @@ def _write_instructions(
     checks: Sequence[tuple[Rule, str, str]],
     computed: Mapping[str, int | Decimal],
 ) -> None:
-    sheet.set_column(0, 0, 16)
-    sheet.set_column(1, 1, 60)
-    sheet.set_column(2, 2, 28)
-    sheet.merge_range(0, 0, 0, 2, f"{unit.name}{period.label}{form.title}", fmt.title)
-    sheet.set_row(0, 30)
+    widths = INSTRUCTION_WIDTHS
+    rows = Rows(widths)
+    for col, width in enumerate(widths):
+        sheet.set_column(col, col, width)
+    title = title_of(form, unit, period, "template")
+    sheet.merge_range(0, 0, 0, 2, title, fmt.title)
+    rows.need(0, title_height(title, rows.width(0, 2)))
     facts = [
         ("填报单位", unit.name),
         ("单位代码", unit.code),
@@ -309,6 +250,7 @@ def _write_instructions(
     for row, (key, value) in enumerate(facts, start=2):
         sheet.write_string(row, 0, key, fmt.heading)
         sheet.merge_range(row, 1, row, 2, value, fmt.row_label)
+        rows.text(row, 1, value, last_col=2)
     notes = [
         "1. 本文件专供上述单位填报，请直接在本文件中填写后报送，不要复制到其他文件，也不要转给其他单位使用。",
         "2. 只在黄色单元格中填写数字。灰色单元格（总计、合计）由公式自动计算，不需要也不能填写。",
@@ -320,26 +262,33 @@ def _write_instructions(
     notes = notes[:3] + [f"{number}. {note}" for number, note in enumerate(notes[3:], start=4)]
     row = len(facts) + 3
     sheet.merge_range(row, 0, row, 2, "填报要求", fmt.section)
+    rows.need(row, 22)
     for note in notes:
         row += 1
         sheet.merge_range(row, 0, row, 2, note, fmt.text)
-        sheet.set_row(row, 30)
+        rows.text(row, 0, note, last_col=2)
     row += 2
     sheet.merge_range(row, 0, row, 2, "校验结果", fmt.section)
+    rows.need(row, 22)
     row += 1
     for col, text in enumerate(("规则", "说明", "结果")):
         sheet.write_string(row, col, text, fmt.heading)
     for rule, sheet_name, cell in checks:
         row += 1
-        sheet.write_string(row, 0, f"{rule.id}（{sheet_name[:1]}）", fmt.check_label)
-        sheet.write_string(row, 1, rule.message, fmt.check_label)
-        sheet.set_row(row, 13.0 * max(2, round(text_width(rule.message) / 58 + 0.49)) + 4)
         value = check_text(rule.equations, computed)
+        sheet.write_string(row, 0, f"{rule.id}（{sheet_name}）", fmt.check_label)
+        sheet.write_string(row, 1, rule.message, fmt.check_label)
         sheet.write_formula(row, 2, f"={quote_sheetname(sheet_name)}!{cell}", fmt.check, value)
         _mark_passed(sheet, fmt, row, 2)
+        rows.text(row, 1, rule.message, 9)
+        rows.need(row, height_of(2, 9))
+    rows.apply(sheet)
     sheet.set_paper(9)
-    sheet.fit_to_pages(1, 0)
+    sheet.set_margins(left=0.6, right=0.6, top=0.7, bottom=0.7)
     sheet.center_horizontally()
+    sheet.print_area(0, 0, row, 2)
+    sheet.fit_to_pages(1, 0)
+    sheet.set_footer("&C第 &P 页，共 &N 页")
     sheet.hide_gridlines(2)
 
 
