@@ -27,6 +27,7 @@ KINDS = {
     "township": "乡镇",
     "street": "街道",
 }
+REGION_KINDS = frozenset({"province", "city", "county", "zone"})  # their reports are 汇总 of a region
 COLUMNS = ("code", "name", "kind", "parent", "valid_from", "valid_to")
 
 

@@ -29,8 +29,8 @@ def chase(home: Home, cycle_id: str) -> list[dict[str, Any]]:
 
 
 def line(row: dict[str, Any]) -> str:
-    """应报 59 / 已报 56 / 通过 54 / 逾期 4 / 未报 3, as an office says it."""
+    """应报 59 / 已报 56 / 通过 55 / 退回 1 / 逾期 4 / 未报 3, as an office says it: 已报 = 通过 + 退回."""
     return (
-        f"应报 {row['expected']} / 已报 {row['received']} / 通过 {row['accepted']} / "
+        f"应报 {row['expected']} / 已报 {row['received']} / 通过 {row['accepted']} / 退回 {row['rejected']} / "
         f"逾期 {row['late']} / 未报 {row['missing']}"
     )

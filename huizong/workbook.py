@@ -18,15 +18,18 @@ from pathlib import Path
 from typing import Any
 
 from xlsxwriter.utility import xl_rowcol_to_cell
-from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from huizong.charts import write_charts
 from huizong.cycles import Cycle
 from huizong.findings import SEVERITY_LABELS, STATUS_LABELS
 from huizong.forms import Figure, Form
+from huizong.frame import Formats
+from huizong.paper import Rows
 from huizong.registry import KINDS, Unit
+from huizong.sheets import Col, Kind, Marked, Styles, fold, print_list, widths, write_list
 from huizong.status import line
-from huizong.template import Formats, add_form_sheets, add_meta, new_book
+from huizong.template import add_form_sheets, add_meta, new_book
 from huizong.warehouse import Warehouse
 
 Number = int | Decimal
@@ -46,6 +49,7 @@ class Consolidated:
     findings: list[dict[str, Any]] = field(default_factory=list)
     as_of: dt.datetime | None = None
     audits_pass: bool = True
+    previous_count: tuple[int, int] | None = None  # (accepted, expected) of last period's cycle, if it ran one
 
     def summary(self) -> str:
         rows = self.completeness
@@ -56,6 +60,7 @@ class Consolidated:
                 "received": received,
                 "missing": len(rows) - received,
                 "accepted": sum(1 for r in rows if r["status"] == "accepted"),
+                "rejected": sum(1 for r in rows if r["status"] == "rejected"),
                 "late": sum(1 for r in rows if r["late"]),
             }
         )
@@ -81,6 +86,8 @@ def gather(wh: Warehouse, cycle: Cycle, units: Mapping[str, Unit], audits_pass: 
     for code, _name, _kind, cell, number, amount in wh.rows("workbook/breakdown", in_cycle):
         by_unit.setdefault(code, {})[cell] = amount if amount is not None else number
     as_of = wh.rows("workbook/as_of", {"cycle_id": cycle.id})
+    last = {"unit_code": cycle.owner.code, "form_id": form.id, "period": str(cycle.period.previous)}
+    counted = wh.rows("workbook/previous_count", last)
     return Consolidated(
         cycle=cycle,
         totals=_values(wh.rows("workbook/totals", key)),
@@ -91,6 +98,7 @@ def gather(wh: Warehouse, cycle: Cycle, units: Mapping[str, Unit], audits_pass: 
         findings=wh.records("workbook/cycle_findings", {"cycle_id": cycle.id}),
         as_of=as_of[0][0] if as_of else None,
         audits_pass=audits_pass,
+        previous_count=(int(counted[0][0]), int(counted[0][1])) if counted else None,
     )
 
 
@@ -104,56 +112,25 @@ def write_consolidated(path: Path, data: Consolidated, password: str, made: dt.d
     title = f"{owner.name}{cycle.period.label}{form.title}（汇总）"
     book = new_book(path, title, f"{form.key} aggregate", made)
     fmt = Formats(book)
-    styles = _Styles(book)
+    styles = Styles(book)
     cover = book.add_worksheet("封面")
     inputs = {code: value for code, value in data.totals.items() if not form.cells[code].computed}
-    add_form_sheets(book, fmt, form, owner, cycle.period, inputs, password)
+    add_form_sheets(book, fmt, form, owner, cycle.period, inputs, password, kind="aggregate")
     if data.own is not None:
         office, values = data.own
         own_inputs = {code: value for code, value in values.items() if not form.cells[code].computed}
-        add_form_sheets(
-            book,
-            fmt,
-            form,
-            office,
-            cycle.period,
-            own_inputs,
-            password,
-            prefix="本级·",
-        )
+        add_form_sheets(book, fmt, form, office, cycle.period, own_inputs, password, prefix="本级·", kind="copy")
     _breakdown(book.add_worksheet("分单位"), styles, form, data)
     _completeness(book.add_worksheet("报送情况"), styles, data)
     _findings(book.add_worksheet("问题清单"), styles, data)
     _year_over_year(book.add_worksheet("同比"), styles, form, data)
     charts = book.add_worksheet("图表")
-    _charts(book, charts, styles, form, data)
+    write_charts(book, charts, styles, form, owner.name, data.totals, data.previous, data.units, figure)
     _cover(cover, styles, title, data)
     cover.activate()
     add_meta(book, form, owner, cycle.period, "aggregate", made)
     book.close()
     return path
-
-
-class _Styles:
-    def __init__(self, book: Workbook) -> None:
-        base = {"font_name": "宋体", "font_size": 10, "border": 1, "valign": "vcenter"}
-        self.head = book.add_format({**base, "bold": True, "align": "center", "bg_color": "#D9E1F2", "text_wrap": True})
-        self.text = book.add_format({**base, "text_wrap": True})
-        self.int = book.add_format({**base, "num_format": "#,##0"})
-        self.dec = book.add_format({**base, "num_format": "#,##0.0000"})
-        self.pct = book.add_format({**base, "num_format": "0.0%"})
-        self.sub_text = book.add_format({**base, "bold": True, "bg_color": "#F2F2F2"})
-        self.sub_int = book.add_format({**base, "bold": True, "bg_color": "#F2F2F2", "num_format": "#,##0"})
-        self.sub_dec = book.add_format({**base, "bold": True, "bg_color": "#F2F2F2", "num_format": "#,##0.0000"})
-        self.alert = book.add_format({**base, "font_color": "#C00000", "bold": True})
-        self.date = book.add_format({**base, "num_format": "yyyy-mm-dd"})
-        self.time = book.add_format({**base, "num_format": "yyyy-mm-dd hh:mm"})
-        self.title = book.add_format({"font_name": "黑体", "font_size": 16, "align": "center", "valign": "vcenter"})
-
-    def number(self, value: Number | None, subtotal: bool = False) -> Any:
-        if isinstance(value, Decimal):
-            return self.sub_dec if subtotal else self.dec
-        return self.sub_int if subtotal else self.int
 
 
 def _number(sheet: Worksheet, row: int, col: int, value: Number | None, style: Any) -> None:
@@ -163,29 +140,28 @@ def _number(sheet: Worksheet, row: int, col: int, value: Number | None, style: A
         sheet.write_number(row, col, float(value) if isinstance(value, Decimal) else value, style)
 
 
-def _header(sheet: Worksheet, styles: _Styles, row: int, names: Sequence[str], widths: Sequence[float]) -> None:
-    for col, (name, width) in enumerate(zip(names, widths, strict=True)):
-        sheet.set_column(col, col, width)
-        sheet.write_string(row, col, name, styles.head)
-    sheet.set_row(row, 30)
+def _coverage(data: Consolidated) -> str:
+    """What the totals are made of, now and last period, so that a change in the number of units is explained."""
+    accepted = sum(1 for r in data.completeness if r["status"] == "accepted")
+    text = f"本期汇总数为 {accepted} 个单位已通过审核的报表之和，退回和未报单位不计入；"
+    if data.previous and data.previous_count is not None:
+        before, expected = data.previous_count
+        text += f"上期为 {before} 个单位（应报 {expected} 个）的报表之和"
+        text += "，两期单位数不同，增减中含单位变化的影响。" if before != accepted else "。"
+    elif not data.previous:
+        text += "没有上期数据，不计算增减。"
+    return text
 
 
-def _print(sheet: Worksheet, header_row: int, landscape: bool = True) -> None:
-    sheet.set_paper(9)
-    if landscape:
-        sheet.set_landscape()
-    sheet.fit_to_pages(1, 0)
-    sheet.repeat_rows(header_row)
-    sheet.set_footer("&C第 &P 页，共 &N 页")
-
-
-def _cover(sheet: Worksheet, styles: _Styles, title: str, data: Consolidated) -> None:
+def _cover(sheet: Worksheet, styles: Styles, title: str, data: Consolidated) -> None:
     form, cycle = data.cycle.form, data.cycle
-    sheet.set_column(0, 0, 22)
-    sheet.set_column(1, 3, 16)
-    sheet.set_column(4, 4, 12)
+    sizes = (22, 16, 16, 16, 12)
+    rows = Rows(sizes)
+    for col, width in enumerate(sizes):
+        sheet.set_column(col, col, width)
     sheet.merge_range(0, 0, 0, 4, title, styles.title)
-    sheet.set_row(0, 36)
+    rows.text(0, 0, title, 16, last_col=4)
+    rows.need(0, 36)
     facts = [
         ("汇总单位", f"{cycle.owner.name}（{cycle.owner.code}）"),
         ("报告期", cycle.period.label),
@@ -193,39 +169,60 @@ def _cover(sheet: Worksheet, styles: _Styles, title: str, data: Consolidated) ->
         ("数据截至", f"{data.as_of:%Y-%m-%d %H:%M}" if data.as_of else "尚未收到报表"),
         ("报送情况", data.summary()),
         ("汇总校验", "全部通过" if data.audits_pass else "发现问题，请查看 audit_results"),
-        ("说明", "本表按各单位已通过审核的报表逐项相加得出（本级报表为政府办公室自身的数字）；退回和未报单位不计入。"),
+        ("说明", _coverage(data)),
     ]
     for row, (key, value) in enumerate(facts, start=2):
         sheet.write_string(row, 0, key, styles.head)
         sheet.merge_range(row, 1, row, 4, value, styles.text)
-        sheet.set_row(row, 32 if len(value) > 36 else 18)
+        rows.text(row, 1, value, last_col=4)
     row = len(facts) + 3
-    _header(sheet, styles, row, ("主要指标", "本期", "上期", "增减", "增减率"), (22, 16, 16, 16, 12))
+    for col, name in enumerate(("主要指标", "本期", "上期", "增减", "增减率")):
+        sheet.write_string(row, col, name, styles.head)
+    rows.need(row, 20)
     for fig in form.figures:
         row += 1
-        now, before = figure(fig, data.totals), figure(fig, data.previous)
-        sheet.write_string(row, 0, fig.label, styles.text)
-        _number(sheet, row, 1, now, styles.number(now))
-        _number(sheet, row, 2, before if data.previous else None, styles.number(before))
-        change = f"={xl_rowcol_to_cell(row, 1)}-{xl_rowcol_to_cell(row, 2)}"
-        sheet.write_formula(row, 3, change, styles.number(now), float(now - before) if data.previous else 0)
-        ratio = f'=IF({xl_rowcol_to_cell(row, 2)}=0,"",{xl_rowcol_to_cell(row, 3)}/{xl_rowcol_to_cell(row, 2)})'
-        sheet.write_formula(row, 4, ratio, styles.pct, float((now - before) / before) if before else "")
+        _cover_figure(sheet, styles, row, fig, data)
     row += 2
     sheet.write_string(row, 0, "本工作簿包括", styles.head)
-    contents = [f"{t.sheet}：{cycle.owner.name}汇总数" for t in form.tables]
-    contents += [
-        "本级·…：政府办公室本级报表（如有）",
+    for entry in _contents(data):
+        sheet.merge_range(row, 1, row, 4, entry, styles.text)
+        rows.text(row, 1, entry, last_col=4)
+        row += 1
+    rows.apply(sheet)
+    print_list(sheet, None, landscape=False)
+    sheet.hide_gridlines(2)
+
+
+def _cover_figure(sheet: Worksheet, styles: Styles, row: int, fig: Figure, data: Consolidated) -> None:
+    """A key figure beside last period's, with the change; blank where there is no last period to compare."""
+    now = figure(fig, data.totals)
+    sheet.write_string(row, 0, fig.label, styles.text)
+    _number(sheet, row, 1, now, styles.number(now))
+    if not data.previous:
+        for col in (2, 3, 4):
+            sheet.write_string(row, col, "—" if col == 2 else "", styles.text)
+        return
+    before = figure(fig, data.previous)
+    _number(sheet, row, 2, before, styles.number(before))
+    change = f"={xl_rowcol_to_cell(row, 1)}-{xl_rowcol_to_cell(row, 2)}"
+    sheet.write_formula(row, 3, change, styles.number(now), float(now - before))
+    ratio = f'=IF({xl_rowcol_to_cell(row, 2)}=0,"",{xl_rowcol_to_cell(row, 3)}/{xl_rowcol_to_cell(row, 2)})'
+    sheet.write_formula(row, 4, ratio, styles.pct, float((now - before) / before) if before else "")
+
+
+def _contents(data: Consolidated) -> list[str]:
+    form, owner = data.cycle.form, data.cycle.owner
+    entries = [f"{t.sheet}：{owner.name}汇总数" for t in form.tables]
+    if data.own is not None:
+        entries.append(f"本级·表二至表四：{data.own[0].name}本级报表")
+    entries += [
         "分单位：各报送单位主要指标及小计",
         "报送情况：应报单位报送情况（督办名单在前）",
         "问题清单：各单位报表中尚未解决的问题",
-        "同比：汇总数与上期对比",
-        "图表：办理结果构成、各单位申请量、同比",
+        "同比：汇总数与上期对比" if data.previous else "同比：汇总数（没有上期数据）",
+        "图表：办理结果构成、各单位申请量、主要指标",
     ]
-    for entry in contents:
-        sheet.merge_range(row, 1, row, 4, entry, styles.text)
-        row += 1
-    _print(sheet, 0, landscape=False)
+    return entries
 
 
 def _units_in_order(data: Consolidated) -> list[tuple[str, list[tuple[Unit, dict[str, Number]]]]]:
@@ -235,195 +232,161 @@ def _units_in_order(data: Consolidated) -> list[tuple[str, list[tuple[Unit, dict
     return [(kind, groups[kind]) for kind in KIND_ORDER if kind in groups]
 
 
-def _breakdown(sheet: Worksheet, styles: _Styles, form: Form, data: Consolidated) -> None:
+def _breakdown(sheet: Worksheet, styles: Styles, form: Form, data: Consolidated) -> None:
     figures = form.figures
-    _header(
-        sheet,
-        styles,
-        0,
-        ("类别", "单位代码", "单位名称", *(f.label for f in figures)),
-        (14, 12, 26, *[11] * len(figures)),
-    )
-    row, subtotal_rows = 1, []
-    for kind, members in _units_in_order(data):
+    groups = _units_in_order(data)
+    cols = [Col("类别", most=22), Col("单位代码", most=11), Col("单位名称", most=26)]
+    cols += [Col(f.label, "dec" if _is_amount(form, f) else "int", most=12, least=8) for f in figures]
+    records = [(KINDS[k], u.code, u.name, *(_shown(form, f, v) for f in figures)) for k, m in groups for u, v in m]
+    labels = [(f"小计：{KINDS[k]}（{len(m)}）",) for k, m in groups]
+    sizes = widths(cols, [*records, *[(*lab, "", "") + (0,) * len(figures) for lab in labels]])
+    rows = Rows(sizes)
+    for col, (c, width) in enumerate(zip(cols, sizes, strict=True)):
+        sheet.set_column(col, col, width)
+        sheet.write_string(0, col, fold(c.name, width), styles.head)
+        rows.text(0, col, fold(c.name, width))
+    row = 1
+    for kind, members in groups:
         first = row
         for unit, values in members:
-            sheet.write_string(row, 0, KINDS[kind], styles.text)
-            sheet.write_string(row, 1, unit.code, styles.text)
-            sheet.write_string(row, 2, unit.name, styles.text)
+            for col, text in enumerate((KINDS[kind], unit.code, unit.name)):
+                sheet.write_string(row, col, text, styles.text)
+                rows.text(row, col, text)
             for col, fig in enumerate(figures, start=3):
-                value = figure(fig, values)
+                value = _shown(form, fig, values)
                 _number(sheet, row, col, value, styles.number(value))
             row += 1
-        sheet.merge_range(row, 0, row, 2, f"小计：{KINDS[kind]}（{len(members)}）", styles.sub_text)
-        for col, fig in enumerate(figures, start=3):
-            value = sum((figure(fig, v) for _, v in members), start=0)
-            cells = f"{xl_rowcol_to_cell(first, col)}:{xl_rowcol_to_cell(row - 1, col)}"
-            sheet.write_formula(row, col, f"=SUBTOTAL(9,{cells})", styles.number(value, True), float(value))
-        subtotal_rows.append(row)
+        _subtotal(sheet, styles, form, row, f"小计：{KINDS[kind]}（{len(members)}）", first, members)
+        rows.text(row, 0, f"小计：{KINDS[kind]}（{len(members)}）", last_col=2)
         row += 1
-    sheet.merge_range(row, 0, row, 2, "合计", styles.sub_text)
-    for col, fig in enumerate(figures, start=3):
-        value = sum((figure(fig, v) for _, v in data.units), start=0)
-        cells = f"{xl_rowcol_to_cell(1, col)}:{xl_rowcol_to_cell(row - 1, col)}"
-        sheet.write_formula(row, col, f"=SUBTOTAL(9,{cells})", styles.number(value, True), float(value))
+    _subtotal(sheet, styles, form, row, "合计", 1, data.units)
+    rows.apply(sheet)
     sheet.autofilter(0, 0, max(row - 1, 1), 2 + len(figures))
     sheet.freeze_panes(1, 3)
-    _print(sheet, 0)
+    print_list(sheet, 0)
 
 
-def _completeness(sheet: Worksheet, styles: _Styles, data: Consolidated) -> None:
-    names = (
-        "单位代码",
-        "单位名称",
-        "类别",
-        "状态",
-        "截止日期",
-        "首次报送",
-        "最近报送",
-        "报送次数",
-        "逾期",
-        "超期未报",
-        "错误",
-        "提示",
-    )
-    _header(sheet, styles, 0, names, (12, 26, 10, 8, 12, 16, 16, 8, 6, 8, 6, 6))
-    for row, r in enumerate(data.completeness, start=1):
-        chase = r["status"] != "accepted"
-        sheet.write_string(row, 0, r["unit_code"], styles.text)
-        sheet.write_string(row, 1, r["unit_name"], styles.text)
-        sheet.write_string(row, 2, KINDS.get(r["unit_kind"], r["unit_kind"]), styles.text)
-        sheet.write_string(row, 3, STATUS_LABELS[r["status"]], styles.alert if chase else styles.text)
-        sheet.write_datetime(row, 4, dt.datetime.combine(r["deadline"], dt.time()), styles.date)
-        for col, key in ((5, "first_received"), (6, "last_received")):
-            if r[key] is None:
-                sheet.write_blank(row, col, None, styles.text)
-            else:
-                sheet.write_datetime(row, col, r[key], styles.time)
-        sheet.write_number(row, 7, r["files"], styles.int)
-        sheet.write_string(row, 8, "是" if r["late"] else "", styles.alert if r["late"] else styles.text)
-        sheet.write_string(row, 9, "是" if r["overdue"] else "", styles.alert if r["overdue"] else styles.text)
-        sheet.write_number(row, 10, r["errors"], styles.int)
-        sheet.write_number(row, 11, r["warnings"], styles.int)
-    sheet.autofilter(0, 0, max(len(data.completeness), 1), len(names) - 1)
-    sheet.freeze_panes(1, 2)
-    _print(sheet, 0)
+def _is_amount(form: Form, fig: Figure) -> bool:
+    return any(form.cells[c].type == "amount" for c in fig.cells)
 
 
-def _findings(sheet: Worksheet, styles: _Styles, data: Consolidated) -> None:
-    names = ("单位代码", "单位名称", "报表状态", "文件", "规则", "类别", "位置", "填写", "应为", "说明")
-    _header(sheet, styles, 0, names, (12, 22, 8, 24, 7, 6, 30, 12, 12, 60))
-    for row, f in enumerate(data.findings, start=1):
-        where = f"{f['sheet']}!{f['cell']}" if f["cell"] else f["sheet"]
-        cells = (
+def _shown(form: Form, fig: Figure, values: Mapping[str, Number]) -> Number:
+    """A figure as it is shown: an amount keeps its four decimals even when it is nothing."""
+    value = figure(fig, values)
+    return Decimal(value) if _is_amount(form, fig) else value
+
+
+def _subtotal(
+    sheet: Worksheet,
+    styles: Styles,
+    form: Form,
+    row: int,
+    label: str,
+    first: int,
+    members: Sequence[tuple[Unit, Mapping[str, Number]]],
+) -> None:
+    sheet.merge_range(row, 0, row, 2, label, styles.sub_text)
+    for col, fig in enumerate(form.figures, start=3):
+        value = sum((_shown(form, fig, v) for _, v in members), start=Decimal(0) if _is_amount(form, fig) else 0)
+        cells = f"{xl_rowcol_to_cell(first, col)}:{xl_rowcol_to_cell(row - 1, col)}"
+        sheet.write_formula(row, col, f"=SUBTOTAL(9,{cells})", styles.number(value, True), float(value))
+
+
+COMPLETENESS = (
+    Col("单位代码", most=11),
+    Col("单位名称", most=28),
+    Col("类别", most=20),
+    Col("状态", most=6, center=True),
+    Col("截止日期", "date", most=11),
+    Col("首次报送", "time", most=15),
+    Col("最近报送", "time", most=15),
+    Col("报送次数", "int", most=6),
+    Col("逾期", most=5, center=True),
+    Col("超期未报", most=6, center=True),
+    Col("错误", "int", most=5),
+    Col("提示", "int", most=5),
+)
+
+
+def _completeness(sheet: Worksheet, styles: Styles, data: Consolidated) -> None:
+    def mark(flag: bool) -> Marked | str:
+        return Marked("是") if flag else ""
+
+    records = [
+        (
+            r["unit_code"],
+            r["unit_name"],
+            KINDS.get(r["unit_kind"], r["unit_kind"]),
+            Marked(STATUS_LABELS[r["status"]]) if r["status"] != "accepted" else STATUS_LABELS[r["status"]],
+            r["deadline"],
+            r["first_received"],
+            r["last_received"],
+            r["files"],
+            mark(r["late"]),
+            mark(r["overdue"]),
+            r["errors"],
+            r["warnings"],
+        )
+        for r in data.completeness
+    ]
+    write_list(sheet, styles, COMPLETENESS, records, freeze=2)
+
+
+FINDINGS = (
+    Col("单位代码", most=11),
+    Col("单位名称", most=16),
+    Col("报表状态", most=6, center=True),
+    Col("文件", most=18),
+    Col("规则", most=6, center=True),
+    Col("类别", most=5, center=True),
+    Col("位置", most=18),
+    Col("填写", most=14),
+    Col("应为", most=14),
+    Col("说明", most=40, least=30),
+)
+
+
+def _findings(sheet: Worksheet, styles: Styles, data: Consolidated) -> None:
+    records = [
+        (
             f["unit_code"],
             f["unit_name"] or "",
             STATUS_LABELS.get(f["status"], f["status"]),
             f["file_name"],
             f["rule"],
-            SEVERITY_LABELS[f["severity"]],
-            where,
+            Marked(SEVERITY_LABELS[f["severity"]]) if f["severity"] == "error" else SEVERITY_LABELS[f["severity"]],
+            f"{f['sheet']}!{f['cell']}" if f["cell"] else f["sheet"],
             f["seen"],
             f["expected"],
             f["message"],
         )
-        for col, text in enumerate(cells):
-            style = styles.alert if col == 5 and f["severity"] == "error" else styles.text
-            sheet.write_string(row, col, str(text), style)
-    if not data.findings:
-        sheet.merge_range(1, 0, 1, len(names) - 1, "没有未解决的问题。", styles.text)
-    sheet.autofilter(0, 0, max(len(data.findings), 1), len(names) - 1)
-    sheet.freeze_panes(1, 2)
-    _print(sheet, 0)
+        for f in data.findings
+    ]
+    write_list(sheet, styles, FINDINGS, records, empty="没有未解决的问题。", freeze=2)
 
 
-def _year_over_year(sheet: Worksheet, styles: _Styles, form: Form, data: Consolidated) -> None:
-    _header(sheet, styles, 0, ("表", "项目", "栏目", "本期", "上期", "增减", "增减率"), (26, 48, 26, 12, 12, 12, 10))
-    row = 1
+def _short(title: str) -> str:
+    """表二 for 二、主动公开政府信息情况."""
+    number, sep, _ = title.partition("、")
+    return f"表{number}" if sep else title
+
+
+def _year_over_year(sheet: Worksheet, styles: Styles, form: Form, data: Consolidated) -> None:
+    kind: Kind = "int"  # or "dec": each value is shown as what it is
+    cols = (
+        Col("表", most=6),
+        Col("项目", most=46),
+        Col("栏目", most=30),
+        Col("本期", kind, most=13, least=9),
+        Col("上期", kind, most=13, least=9),
+        Col("增减", kind, most=13, least=9),
+        Col("增减率", "pct", most=9, least=8),
+    )
+    records = []
     for code, cell in form.cells.items():
         now, before = data.totals.get(code, 0), data.previous.get(code)
-        sheet.write_string(row, 0, form.table(cell.table).title, styles.text)
-        sheet.write_string(row, 1, " > ".join(cell.row.labels), styles.text)
-        sheet.write_string(row, 2, " > ".join(cell.col.labels), styles.text)
-        _number(sheet, row, 3, now, styles.number(now))
-        _number(sheet, row, 4, before, styles.number(now))
-        if before is not None:
-            _number(sheet, row, 5, now - before, styles.number(now))
-            sheet.write_formula(
-                row,
-                6,
-                f'=IF(E{row + 1}=0,"",F{row + 1}/E{row + 1})',
-                styles.pct,
-                float((now - before) / before) if before else "",
-            )
-        else:
-            sheet.write_blank(row, 5, None, styles.text)
-            sheet.write_blank(row, 6, None, styles.text)
-        row += 1
-    sheet.autofilter(0, 0, row - 1, 6)
-    sheet.freeze_panes(1, 0)
-    _print(sheet, 0)
-
-
-def _charts(book: Workbook, sheet: Worksheet, styles: _Styles, form: Form, data: Consolidated) -> None:
-    """Native charts with their data beside them: outcome mix, applications by unit, this period against the last."""
-    sheet.set_column(0, 0, 24)
-    sheet.set_column(1, 2, 12)
-    grouped = [f for f in form.figures if f.group]
-    _header(sheet, styles, 0, ("构成", "本期"), (24, 12))
-    for row, fig in enumerate(grouped, start=1):
-        sheet.write_string(row, 0, fig.label, styles.text)
-        _number(sheet, row, 1, figure(fig, data.totals), styles.int)
-    if grouped:
-        pie = book.add_chart({"type": "pie"})
-        pie.add_series(
-            {
-                "name": "构成",
-                "categories": ["图表", 1, 0, len(grouped), 0],
-                "values": ["图表", 1, 1, len(grouped), 1],
-                "data_labels": {"percentage": True},
-            }
-        )
-        pie.set_title({"name": f"{data.cycle.owner.name}{data.cycle.period.label}构成"})
-        sheet.insert_chart(0, 4, pie, {"x_scale": 1.2, "y_scale": 1.1})
-    main = form.figures[0] if form.figures else None
-    top = max(len(grouped) + 3, 18)  # each chart beside its data, none over another
-    ranked = sorted(data.units, key=lambda uv: (-figure(main, uv[1]), uv[0].code))[:20] if main else []
-    _header(sheet, styles, top, ("单位", main.label if main else ""), (24, 12))
-    for i, (unit, values) in enumerate(ranked, start=1):
-        sheet.write_string(top + i, 0, unit.name, styles.text)
-        _number(sheet, top + i, 1, figure(main, values) if main else 0, styles.int)
-    if ranked and main:
-        bar = book.add_chart({"type": "bar"})
-        bar.add_series(
-            {
-                "name": main.label,
-                "categories": ["图表", top + 1, 0, top + len(ranked), 0],
-                "values": ["图表", top + 1, 1, top + len(ranked), 1],
-            }
-        )
-        bar.set_title({"name": f"各单位{main.label}（前{len(ranked)}名）"})
-        bar.set_y_axis({"reverse": True})
-        bar.set_legend({"none": True})
-        sheet.insert_chart(top, 4, bar, {"x_scale": 1.2, "y_scale": 1.6})
-    last = top + max(len(ranked) + 3, 26)
-    compared = [f for f in form.figures if not f.group][:6]
-    _header(sheet, styles, last, ("指标", "本期"), (24, 12))
-    sheet.write_string(last, 2, "上期", styles.head)
-    for i, fig in enumerate(compared, start=1):
-        sheet.write_string(last + i, 0, fig.label, styles.text)
-        _number(sheet, last + i, 1, figure(fig, data.totals), styles.number(figure(fig, data.totals)))
-        _number(sheet, last + i, 2, figure(fig, data.previous) if data.previous else None, styles.int)
-    if compared:
-        column = book.add_chart({"type": "column"})
-        for col, name in ((1, "本期"), (2, "上期")):
-            column.add_series(
-                {
-                    "name": name,
-                    "categories": ["图表", last + 1, 0, last + len(compared), 0],
-                    "values": ["图表", last + 1, col, last + len(compared), col],
-                }
-            )
-        column.set_title({"name": "与上期对比"})
-        sheet.insert_chart(last, 4, column, {"x_scale": 1.2, "y_scale": 1.1})
-    _print(sheet, 0)
+        change = None if before is None else now - before
+        ratio = float(change / before) if before and change is not None else None
+        labels = (" > ".join(cell.row.labels), " > ".join(cell.col.labels))
+        records.append((_short(form.table(cell.table).title), *labels, now, before, change, ratio))
+    write_list(sheet, styles, cols, records, freeze=0)

@@ -17,7 +17,7 @@ QUERIES = re.findall(r"```sql\n(.*?)```", (ROOT / "docs" / "analysts.md").read_t
 @pytest.fixture(scope="module")
 def snapshot(played: tuple[Home, str]) -> Path:
     home, output = played
-    assert "青石县汇总：应报 59 / 已报 56 / 通过 55 / 逾期 4 / 未报 3" in output
+    assert "青石县汇总：应报 59 / 已报 56 / 通过 55 / 退回 1 / 逾期 4 / 未报 3" in output
     return home.published / "huizong.duckdb"
 
 

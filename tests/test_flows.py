@@ -65,7 +65,7 @@ def test_the_season_flow_takes_in_and_consolidates(prefect_harness: None, tmp_pa
         values = {c: 0 for c in form.inputs} | {"t3.new_received.natural_person": i, "t3.granted.natural_person": i}
         write_template(home.inbox / f"{unit.code}.xlsx", form, unit, Period(2025), values=values)
     summary = season(unit=990171, period=2025, home=str(home.root))  # numbers, as `prefect deployment run -p` sends
-    assert summary == "应报 8 / 已报 5 / 通过 5 / 逾期 5 / 未报 3"
+    assert summary == "应报 8 / 已报 5 / 通过 5 / 退回 0 / 逾期 5 / 未报 3"
     workbook = home.out / "990171-annual_report-2025" / "990171_明川高新技术产业开发区_汇总_annual_report-2025.xlsx"
     assert read_workbook(workbook, home.catalog, home.registry).numbers()["t3.new_received.total"] == 0 + 1 + 2 + 3 + 4
     assert consolidate(unit="990171", period="2025", home=str(home.root), dry_run=True) == summary

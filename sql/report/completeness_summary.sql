@@ -1,4 +1,4 @@
--- completeness_summary: one line per cycle: 应报 / 已报 / 通过 / 逾期 / 未报.
+-- completeness_summary: one line per cycle: 应报 / 已报 / 通过 / 退回 / 逾期 / 未报.
 -- Grain: cycle_id. Inputs: completeness.
 CREATE OR REPLACE VIEW completeness_summary AS
 SELECT cycle_id, owner, form_id, period,
