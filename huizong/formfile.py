@@ -9,7 +9,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from huizong.errors import FormError, suggest
 from huizong.forms import (
@@ -31,6 +31,7 @@ from huizong.forms import (
     Table,
     Term,
     cell_code,
+    with_totals,
 )
 
 
@@ -57,9 +58,10 @@ _FORM_KEYS = ("id", "version", "title", "basis", "period", "years", "deadline_da
 _TABLE_KEYS = ("code", "sheet", "title")
 _TABLE_OPTIONAL = ("orientation", "block", "label_widths", "value_width")
 _NODE_KEYS = ("label",)
-_NODE_OPTIONAL = ("code", "level", "type", "unit", "scale")
+_NODE_OPTIONAL = ("code", "level", "type", "unit", "scale", "short")
 _RULE_KEYS = ("id", "severity", "kind", "message")
 _RULE_OPTIONAL = (
+    "label",
     "message_en",
     "table",
     "for_each",
@@ -90,7 +92,7 @@ def load_form(path: Path) -> Form:
     default_type = _cell_type(src, "[form].default_type", head.get("default_type", "count"))
     tables = tuple(_load_table(src, i, t) for i, t in enumerate(data["table"]))
     cells = _build_cells(src, tables, default_type)
-    rules = tuple(_load_rule(src, i, r, tables, cells) for i, r in enumerate(data.get("rule", [])))
+    rules = with_totals([_load_rule(src, i, r, tables, cells) for i, r in enumerate(data.get("rule", []))])
     formulas = _formulas(src, rules, cells)
     cells = {code: _with_computed(cell, code in formulas) for code, cell in cells.items()}
     first, last = head["years"]
@@ -191,6 +193,7 @@ def _outline(src: _Source, where: str, items: Sequence[Mapping[str, Any]]) -> tu
             raise src.fail(spot, f"level {level} 不连贯：上一项的 level 是 {previous}")
         if "type" in item:
             _cell_type(src, spot, item["type"])
+        _text(src, spot, item, "short")
         flat.append((level, dict(item)))
         previous = level
 
@@ -209,6 +212,7 @@ def _outline(src: _Source, where: str, items: Sequence[Mapping[str, Any]]) -> tu
                     unit=item.get("unit"),
                     scale=item.get("scale"),
                     children=tuple(children),
+                    short=item.get("short"),
                 )
             )
         return nodes, i
@@ -276,6 +280,8 @@ def _load_rule(
         raise src.fail(where, f"规则类型 {data['kind']!r} 无效{suggest(data['kind'], RULE_KINDS)}")
     if data["severity"] not in SEVERITIES:
         raise src.fail(where, f"severity 应为 error 或 warning，而不是 {data['severity']!r}")
+    for key in ("message", "message_en", "label"):
+        _text(src, where, data, key)
     table = None
     if "table" in data:
         table = next((t for t in tables if t.code == data["table"]), None)
@@ -306,7 +312,7 @@ def _load_rule(
             else:
                 lhs = tuple(code_of(p, item) for p in data["lhs"])
                 rhs = tuple(code_of(p, item) for p in data["rhs"])
-            equations.append(Equation(data["id"], label, lhs, rhs))
+            equations.append(Equation(data["id"], label, lhs, rhs, item=item))
     rule_cells = tuple(code_of(c, "").code for c in data.get("cells", []))
     params = {k: data[k] for k in ("unit_kinds", "tiers", "max_by_kind", "jump", "jump_floor") if k in data}
     return Rule(
@@ -319,7 +325,28 @@ def _load_rule(
         equations=tuple(equations),
         cells=rule_cells,
         params=params,
+        per=_axis(table, data["for_each"]) if equations and table else "",
+        check_label=data.get("label", ""),
     )
+
+
+def _text(src: _Source, where: str, data: Mapping[str, Any], key: str) -> None:
+    """An optional text key must be a non-empty string."""
+    if key in data and (not isinstance(data[key], str) or not data[key].strip()):
+        raise src.fail(where, f"{key} 应为非空的文字（字符串），而不是 {data[key]!r}")
+
+
+def _axis(table: Table, for_each: Any) -> Literal["row", "column", ""]:
+    """Whether a rule's items are rows or columns of its table (or groups of them)."""
+    if for_each in ("rows", "columns"):
+        return "row" if for_each == "rows" else "column"
+
+    def within(keys: set[str]) -> bool:
+        return all(any(k == str(i) or k.startswith(f"{i}.") for k in keys) for i in for_each)
+
+    if within({line.key for b in table.blocks for line in b.row_lines}):
+        return "row"
+    return "column" if within({line.key for b in table.blocks for line in b.col_lines}) else ""
 
 
 def _formulas(src: _Source, rules: Sequence[Rule], cells: Mapping[str, CellDef]) -> dict[str, tuple[str, ...]]:

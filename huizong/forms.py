@@ -8,8 +8,9 @@ the reader and the validation all derive from the ``Form`` built here; nothing e
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -22,6 +23,8 @@ DEFAULT_UNIT = {"count": "件", "amount": "万元", "change": "件"}
 DEFAULT_SCALE = {"count": 0, "amount": 4, "change": 0}
 RULE_KINDS = ("sum", "balance", "cell_type", "blank", "expect_zero", "plausible", "period_fit")
 SEVERITIES = ("error", "warning")
+ENUMERATOR = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+[.．、])")
+FAILURE_PHRASE = re.compile(r"^[^：，。]{0,12}?(?:不平|不符|错误|有误|异常|不一致)：")
 
 
 @dataclass(frozen=True)
@@ -35,10 +38,16 @@ class Node:
     unit: str | None = None
     scale: int | None = None
     children: tuple[Node, ...] = ()
+    short: str | None = None  # what a finding calls it ("办理结果总计" for "（七）总计"); else the label
 
     @property
     def height(self) -> int:
         return 1 + max((c.height for c in self.children), default=0)
+
+    @property
+    def name(self) -> str:
+        """The heading as a finding names it: ``short``, else the label without its number ("一、", "（七）")."""
+        return self.short or ENUMERATOR.sub("", self.label)
 
 
 @dataclass(frozen=True)
@@ -84,6 +93,12 @@ class Table:
     label_widths: tuple[float, ...] | None = None
     value_width: float | None = None
 
+    @property
+    def name(self) -> str:
+        """What a finding calls the table: 表三 for "三、收到和处理…", else its title."""
+        numbered = re.match(r"([一二三四五六七八九十]+)、", self.title)
+        return f"表{numbered.group(1)}" if numbered else self.title
+
 
 @dataclass(frozen=True)
 class CellDef:
@@ -113,6 +128,12 @@ class Equation:
     item_label: str
     lhs: tuple[Term, ...]
     rhs: tuple[Term, ...]
+    item: str = ""  # the item's code path ("natural_person", "review")
+    total_of: tuple[int, ...] = ()  # the items of its rule (by index) whose cells this item's cells are totals of
+
+    @property
+    def terms(self) -> tuple[Term, ...]:
+        return self.lhs + self.rhs
 
     @property
     def cross_period(self) -> bool:
@@ -136,6 +157,17 @@ class Rule:
     equations: tuple[Equation, ...] = ()
     cells: tuple[str, ...] = ()
     params: Mapping[str, Any] = field(default_factory=dict)
+    per: Literal["row", "column", ""] = ""  # the axis its items lie on: each row, each column, or no items
+    check_label: str = ""  # what is checked, shown beside a check that passes; derived from ``message`` if empty
+
+    def __post_init__(self) -> None:
+        if not self.check_label:
+            object.__setattr__(self, "check_label", default_check_label(self.message))
+
+
+def default_check_label(message: str) -> str:
+    """A rule's message without a leading failure phrase ("本列数据不平："): what is checked, not what went wrong."""
+    return FAILURE_PHRASE.sub("", message, count=1) or message
 
 
 @dataclass(frozen=True)
@@ -194,6 +226,80 @@ class Form:
             values[code] = sum((values[p] for p in parts), start=0)
         return values
 
+    def item_line(self, rule: Rule, eq: Equation) -> Line | None:
+        """The row or column an equation's item is, when it is one leaf line (not a group such as 行政复议)."""
+        cell = self.cells[eq.terms[0].code]
+        line = cell.row if rule.per == "row" else cell.col
+        return line if rule.per and line.key == eq.item else None
+
+    def term_name(self, rule: Rule, eq: Equation, term: Term) -> str:
+        """What a finding calls a term of an item: the heading that is not the item's (本年新收 in 自然人)."""
+        cell = self.cells[term.code]
+        along, across = (cell.row, cell.col) if rule.per == "row" else (cell.col, cell.row)
+        # an item that is a group (行政复议) names its terms by the heading inside it (结果维持)
+        line = across if along.key == eq.item and across.nodes else along
+        name = line.nodes[-1].name if line.nodes else ""
+        return f"上年报告的{name}" if term.prev else name
+
 
 def cell_code(table: str, row: Line, col: Line) -> str:
     return ".".join(part for part in (table, row.key, col.key) if part)
+
+
+def with_totals(rules: Sequence[Rule]) -> tuple[Rule, ...]:
+    """The rules with ``Equation.total_of`` filled in from the form's own sums.
+
+    An item totals others of its rule when each of its terms is a total (the ``total`` of some ``sum`` rule) whose
+    parts are exactly the same term of those items: the 总计 column of 表三 for the H3 balance, whose cells are the
+    sums of the applicant columns. Its imbalance is then the sum of theirs unless a total was typed over.
+    """
+    sums: dict[str, list[frozenset[str]]] = {}  # a total -> each set of parts it is declared the sum of, in order
+    for rule in rules:
+        for eq in rule.equations if rule.kind == "sum" else ():
+            if all(t.sign == 1 and not t.prev for t in eq.terms):
+                sums.setdefault(eq.lhs[0].code, []).append(frozenset(t.code for t in eq.rhs))
+    result = []
+    for rule in rules:
+        found = {n: _items_totalled(rule.equations, n, sums) for n in range(len(rule.equations))}
+        found = {n: parts for n, parts in found.items() if parts and not _reaches(found, parts, n)}
+        result.append(
+            replace(
+                rule, equations=tuple(replace(eq, total_of=found.get(n, ())) for n, eq in enumerate(rule.equations))
+            )
+        )
+    return tuple(result)
+
+
+def _items_totalled(equations: Sequence[Equation], n: int, sums: Mapping[str, list[frozenset[str]]]) -> tuple[int, ...]:
+    """The items equation ``n`` totals term by term, under one of the declared sums of its first term; else ()."""
+    mine = equations[n].terms
+    if not all(t.code in sums for t in mine):
+        return ()
+    shape = [(t.sign, t.prev) for t in mine], len(equations[n].lhs)
+    others = [
+        j for j, eq in enumerate(equations) if j != n and ([(t.sign, t.prev) for t in eq.terms], len(eq.lhs)) == shape
+    ]
+    for parts in sums[mine[0].code]:
+        chosen = tuple(j for j in others if equations[j].terms[0].code in parts)
+        if len(chosen) != len(parts):
+            continue
+        columns = [[equations[j].terms[k].code for j in chosen] for k in range(len(mine))]
+        if all(
+            len(set(codes)) == len(codes) and frozenset(codes) in sums[mine[k].code] for k, codes in enumerate(columns)
+        ):
+            return chosen
+    return ()
+
+
+def _reaches(found: Mapping[int, tuple[int, ...]], start: tuple[int, ...], target: int) -> bool:
+    """Whether ``target`` is among the items totalled, directly or not, by ``start`` (a declaration going round)."""
+    seen: set[int] = set()
+    todo = list(start)
+    while todo:
+        n = todo.pop()
+        if n == target:
+            return True
+        if n not in seen:
+            seen.add(n)
+            todo.extend(found.get(n, ()))
+    return False

@@ -8,7 +8,9 @@ Both schemas are derived from the form declaration:
   a form's own sums) the column holds ``lhs - rhs`` computed exactly in int64 at a common decimal scale, and the check
   is ``== 0``; for S2, S7 and S9 the column holds what the rule bounds. Rows where a rule does not apply are null.
 
-Failure cases come back as (column, row) pairs and become findings pinned to the cells of the rule instance.
+Failure cases come back as (column, row) pairs and become findings pinned to the cells of the rule instance. An item
+that totals other items of its rule (``Equation.total_of``: the 总计 column for H3) is no finding of its own where its
+imbalance is exactly the sum of theirs: one imbalance, one finding.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ import pandas as pd
 import pandera.pandas as pa
 
 from huizong.findings import Finding
-from huizong.forms import Equation, Form, Rule
+from huizong.forms import Equation, Form, Rule, Term
+from huizong.formulas import excel_text
 from huizong.layout import layout_form
 from huizong.periods import Period
 from huizong.reader import Reading
@@ -41,6 +44,9 @@ PROBLEMS = {
     "formula_uncached": "此格填写的是公式，文件中没有计算结果，请直接填写数字",
 }
 EXPECTED = {"count": "大于或等于0的整数", "change": "整数（减少填负数）", "amount": "大于或等于0的数"}
+HOW_MANY = dict(enumerate("一两三四五六七八九十", start=1))
+AXIS = {"row": "行", "column": "列", "": ""}
+LONGEST_SIDE = 6  # terms named one by one on a side of an equation; more are shortened to first＋…＋last
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,7 @@ class _Column:
     equation: Equation | None
     cells: tuple[str, ...]
     bound: Number | None = None
+    parts: tuple[str, ...] = ()  # the columns of the items this item totals (Equation.total_of)
 
 
 def validate(subjects: Sequence[Subject]) -> list[list[Finding]]:
@@ -163,7 +170,8 @@ def _rule_columns(form: Form) -> dict[str, _Column]:
     columns: dict[str, _Column] = {}
     for rule in form.rules:
         for n, eq in enumerate(rule.equations):
-            columns[f"{rule.id}|{n}"] = _Column(rule, eq, tuple(t.code for t in eq.lhs + eq.rhs if not t.prev))
+            cells = tuple(t.code for t in eq.terms if not t.prev)
+            columns[f"{rule.id}|{n}"] = _Column(rule, eq, cells, parts=tuple(f"{rule.id}|{j}" for j in eq.total_of))
         if rule.kind in ("expect_zero", "plausible"):
             for code in rule.cells:
                 columns[f"{rule.id}|{code}"] = _Column(rule, None, (code,))
@@ -273,11 +281,27 @@ def _rule_findings(form: Form, batch: Sequence[Subject]) -> list[tuple[int, Find
     columns = _rule_columns(form)
     frame = rule_frame(form, batch)
     failures = _failures(rule_schema(form), frame).drop_duplicates(["column", "index"])
+    failures = _without_consequences(columns, frame, failures)
     scale = _scale(form)
     found = []
     for name, index in failures[["column", "index"]].itertuples(index=False):
         found.append((index, _explain(form, columns[name], batch[index], frame.at[index, name], scale)))
     return found
+
+
+def _without_consequences(columns: Mapping[str, _Column], frame: pd.DataFrame, failures: pd.DataFrame) -> pd.DataFrame:
+    """Failures less those of items that fail only because the items they total fail (their imbalance is the sum)."""
+    keep = np.ones(len(failures), dtype=bool)
+    names = failures["column"].to_numpy()
+    rows = failures["index"].to_numpy()
+    for name, column in columns.items():
+        here = np.flatnonzero(names == name) if column.parts else np.array([], dtype=np.int64)
+        if here.size:
+            parts = frame.loc[rows[here], list(column.parts)]
+            summed = parts.to_numpy(dtype=np.int64, na_value=0).sum(axis=1)
+            own = frame.loc[rows[here], name].to_numpy(dtype=np.int64, na_value=0)
+            keep[here[(summed == own) & ~parts.isna().to_numpy().any(axis=1)]] = False
+    return failures[keep]
 
 
 def _explain(form: Form, column: _Column, subject: Subject, failed: object, scale: int) -> Finding:
@@ -286,14 +310,9 @@ def _explain(form: Form, column: _Column, subject: Subject, failed: object, scal
     addresses = [layouts[form.cells[c].table].cells[c].a1 for c in column.cells]
     sheet = form.table(form.cells[column.cells[0]].table).sheet if column.cells else ""
     numbers = subject.reading.numbers()
-    seen, expected = "", ""
+    seen, expected, message, message_en = "", "", rule.message, rule.message_en
     if column.equation is not None:
-        values = {**numbers, **{f"prev:{k}": v for k, v in (subject.previous or {}).items()}}
-        left = sum((t.sign * values.get(("prev:" if t.prev else "") + t.code, 0) for t in column.equation.lhs), start=0)
-        right = sum(
-            (t.sign * values.get(("prev:" if t.prev else "") + t.code, 0) for t in column.equation.rhs), start=0
-        )
-        seen, expected = f"{column.equation.item_label}：{left}", str(right)
+        seen, expected, message, message_en = _unbalanced(form, rule, column.equation, numbers, subject.previous or {})
         if rule.kind == "sum":
             addresses = addresses[:1]
     elif rule.kind == "expect_zero":
@@ -304,7 +323,66 @@ def _explain(form: Form, column: _Column, subject: Subject, failed: object, scal
             seen += f"（上年 {subject.previous.get(column.cells[0], 0)}）"
     elif rule.kind == "period_fit":
         seen, expected = f"{form.basis}，{_period(subject).label}", f"适用年度 {form.years[0]}–{form.years[1]}"
-    return Finding(rule.id, rule.severity, rule.message, sheet, ",".join(addresses), seen, expected, rule.message_en)
+    return Finding(rule.id, rule.severity, message, sheet, ",".join(addresses), seen, expected, message_en)
+
+
+def _unbalanced(
+    form: Form, rule: Rule, eq: Equation, now: Mapping[str, Number], before: Mapping[str, Number]
+) -> tuple[str, str, str, str]:
+    """(seen, expected, message, message_en) of an equation that does not hold: both sides, named, and the gap."""
+    lhs, rhs = _Side(form, rule, eq, eq.lhs, now, before), _Side(form, rule, eq, eq.rhs, now, before)
+    left, right = excel_text(lhs.total), excel_text(rhs.total)
+    gap: Number = lhs.total - rhs.total
+    size = excel_text(-gap if gap < 0 else gap)
+    by, by_en = f"{'多' if gap > 0 else '少'}{size}", f"{size} {'more' if gap > 0 else 'less'}"
+    sides = f"{lhs.names}＝{left}，{rhs.names}＝{right}"
+    table = form.table(rule.table or "").name
+    axis = rule.per if form.item_line(rule, eq) else ""  # a group of columns (行政复议) is neither 行 nor 列
+    place = f"{table}“{eq.item_label}”{AXIS[axis]}"
+    place_en = f"{axis or 'item'} “{eq.item_label}” of {table}"
+    if rule.kind == "sum":
+        total = form.term_name(rule, eq, eq.lhs[0])
+        message = f"{place}的合计不符：{sides}，{total}比各项之和{by}。请核对{total}及各项。"
+        english = f"{place_en}: the total is {left}, its parts add up to {right} ({by_en})"
+    elif eq.cross_period:
+        message = f"{place}与上年报告不衔接：{sides}，左边比右边{by}。请核实；如确无误，请说明原因。"
+        english = f"{place_en} does not follow on from last year's report: {left} against {right} ({by_en})"
+    else:
+        count = len(eq.terms)
+        message = f"{place}不平：{sides}，左边比右边{by}。请核对这{HOW_MANY.get(count, str(count))}项。"
+        english = f"{place_en} does not balance: the left side is {left}, the right side {right} ({by_en})"
+    return lhs.values, rhs.values, message, f"{english}; {rule.message_en}" if rule.message_en else english
+
+
+class _Side:
+    """One side of an equation as a finding shows it: its terms named (and with their values), and its sum."""
+
+    def __init__(
+        self,
+        form: Form,
+        rule: Rule,
+        eq: Equation,
+        terms: Sequence[Term],
+        now: Mapping[str, Number],
+        before: Mapping[str, Number],
+    ) -> None:
+        numbers = [(before if t.prev else now).get(t.code, 0) for t in terms]
+        self.total: Number = sum((t.sign * n for t, n in zip(terms, numbers, strict=True)), start=0)
+        named = [(t, form.term_name(rule, eq, t), n) for t, n in zip(terms, numbers, strict=True)]
+        self.names = self._join([(t, name) for t, name, _ in named])
+        self.values = self._join([(t, f"{name}{excel_text(n)}") for t, name, n in named])
+        if len(terms) > 1 or terms[0].sign < 0:
+            self.values += f"＝{excel_text(self.total)}"
+
+    @staticmethod
+    def _join(shown: Sequence[tuple[Term, str]]) -> str:
+        def signed(i: int, term: Term, text: str) -> str:
+            return ("－" if term.sign < 0 else ("＋" if i else "")) + text
+
+        if len(shown) > LONGEST_SIDE:
+            (first, a), (last, b) = shown[0], shown[-1]
+            return f"{signed(0, first, a)}＋…{signed(1, last, b)}（共{len(shown)}项）"
+        return "".join(signed(i, term, text) for i, (term, text) in enumerate(shown))
 
 
 def _failures(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pd.DataFrame:

@@ -34,6 +34,7 @@ def test_each_defect_gets_its_finding(demo_home: Home, defect: str) -> None:
     matching = [f for f in verdict.findings if f.rule == case["rule"]]
     assert matching, [str(f) for f in verdict.findings]
     assert any(case["words"] in f.message for f in matching), [str(f) for f in matching]
+    assert len(matching) == case.get("count", len(matching)), [str(f) for f in matching]
     for finding in verdict.findings:
         assert finding.message and any("\u4e00" <= ch <= "\u9fff" for ch in finding.message)
         if finding.cell:

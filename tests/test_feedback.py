@@ -66,3 +66,24 @@ def test_a_file_with_only_notes_and_an_unidentified_file_get_receipts_a_clean_on
     assert unknown is not None and unknown.parent == home.out / "unidentified" / "feedback"
     listed = CalamineWorkbook.from_path(str(unknown)).get_sheet_by_name("问题清单").to_python()
     assert listed[1][1:3] == ["FILE", "错误"]
+
+
+def test_one_imbalance_is_one_error_on_the_receipt(tmp_path: Path) -> None:
+    home = make_home(tmp_path / "var")
+    form = home.catalog.get("annual_report/2021")
+    values = {c: 0 for c in form.inputs} | {
+        "t3.new_received.natural_person": 3,
+        "t3.granted.natural_person": 2,
+        "t3.carried_forward.natural_person": 4,  # 3 + 0 ≠ 2 + 4, and so the 总计 column: still one imbalance
+    }
+    write_template(home.inbox / "a.xlsx", form, home.registry.get("990121101"), Period(2025), values=values)
+    outcome = run_intake(home)[0]
+    assert outcome.status == "rejected" and outcome.feedback is not None
+    book = CalamineWorkbook.from_path(str(outcome.feedback))
+    summary = dict(row[:2] for row in book.get_sheet_by_name("回执").to_python()[1:])
+    assert summary["问题"].startswith("错误 1 项")
+    listed = [row for row in book.get_sheet_by_name("问题清单").to_python()[1:] if row[2] == "错误"]
+    assert [row[1:5] for row in listed] == [["H3", "错误", T3, "D7,D8,D30,D31"]]
+    seen, expected, message = listed[0][5:8]
+    assert (seen, expected) == ("本年新收3＋上年结转0＝3", "办理结果总计2＋结转下年度继续办理4＝6")
+    assert message.startswith("表三“自然人”列不平：") and "左边比右边少3" in message

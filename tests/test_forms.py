@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -172,6 +173,44 @@ def test_rules_are_declared_with_ids_severities_and_chinese_messages(catalog: Fo
     assert len(h3.equations) == 7 and h3.equations[0].item_label == "自然人"
 
 
+def test_every_rule_declares_what_it_checks_in_the_official_words(catalog: FormCatalog) -> None:
+    for form in catalog.forms.values():
+        declared = {r["id"]: r.get("label") for r in tomllib.loads(form.source.read_text(encoding="utf-8"))["rule"]}
+        for rule in form.rules:
+            assert declared[rule.id] and rule.check_label == declared[rule.id], rule.id
+            assert not re.search("不平|不符|错误|异常|请核实", rule.check_label), rule.id  # it reads beside 通过
+    for key in ("annual_report/2021", "annual_report/2019"):
+        labels = {r.id: r.check_label for r in catalog.get(key).rules}
+        assert labels["H3"] == "本年新收＋上年结转＝办理结果总计＋结转下年度继续办理（每一列）"
+        assert labels["H1"] == "总计＝自然人＋商业企业＋科研机构＋社会公益组织＋法律服务机构＋其他（每一行）"
+        assert labels["H4"].startswith("结果维持＋结果纠正＋其他结果＋尚未审结＝总计")
+
+
+def test_a_rule_without_a_label_is_described_by_its_message_less_the_failure(tmp_path: Path) -> None:
+    assert load_form(_write(tmp_path, GOOD)).rules[0].check_label == "合计应等于甲"
+    failing = GOOD.replace('message = "合计应等于甲"', 'message = "本行数据不平：合计应等于甲"')
+    assert load_form(_write(tmp_path, failing)).rules[0].check_label == "合计应等于甲"
+    labelled = GOOD.replace('message = "合计应等于甲"', 'label = "合计＝甲（每一行）"\nmessage = "合计应等于甲"')
+    assert load_form(_write(tmp_path, labelled)).rules[0].check_label == "合计＝甲（每一行）"
+
+
+def test_the_items_a_total_item_sums_come_from_the_forms_own_sums(catalog: FormCatalog) -> None:
+    def totals(key: str, rule_id: str) -> dict[str, list[str]]:
+        rule = next(r for r in catalog.get(key).rules if r.id == rule_id)
+        return {e.item_label: [rule.equations[j].item_label for j in e.total_of] for e in rule.equations if e.total_of}
+
+    applicants = ["自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他"]
+    for key in ("annual_report/2021", "annual_report/2019"):
+        for rule_id in ("H2", "H3", "S4"):  # per column: the 总计 column totals the applicant columns
+            assert totals(key, rule_id) == {"总计": applicants}, (key, rule_id)
+        (row,) = totals(key, "H1").items()  # per row: （七）总计 totals the result rows
+        assert row[0] == "（七）总计" and row[1][0] == "（一）予以公开" and "四、结转下年度继续办理" not in row[1]
+        assert totals(key, "H4") == {} and totals(key, "S3") == {}
+    quarterly = "disclosure_by_category/2024"
+    assert totals(quarterly, "Q2") == {"合计": ["门户网站", "政务新媒体", "政务公开栏"]}
+    assert list(totals(quarterly, "Q1")) == ["合计"] and len(totals(quarterly, "Q1")["合计"]) == 9
+
+
 def test_totals_are_computed_from_inputs(catalog: FormCatalog) -> None:
     form = catalog.get("annual_report/2021")
     assert set(form.formulas) == {c for c, cell in form.cells.items() if cell.computed}
@@ -234,6 +273,12 @@ message = "合计应等于甲"
         (('{ code = "a", label = "甲" }', '{ code = "a", label = "甲", type = "money" }'), "单元格类型 'money' 无效"),
         (('{ code = "x", label = "行" }', '{ code = "x", label = "行", level = 3 }'), "level 3 不连贯"),
         (('sheet = "表"', 'sheet = "表[1]"'), "不能超过31个字符"),
+        (
+            ('message = "合计应等于甲"', 'label = 3\nmessage = "合计应等于甲"'),
+            "label 应为非空的文字（字符串），而不是 3",
+        ),
+        (('{ code = "a", label = "甲" }', '{ code = "a", label = "甲", short = [] }'), "short 应为非空的文字"),
+        (('message = "合计应等于甲"', 'labels = "合计＝甲"\nmessage = "合计应等于甲"'), "是否应为 label"),
     ],
 )
 def test_a_bad_form_file_is_explained(tmp_path: Path, change: tuple[str, str], words: str) -> None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -98,10 +100,9 @@ def test_cross_year_rules_use_last_years_accepted_values(tmp_path: Path, demo_ho
     path = write_template(tmp_path / "t.xlsx", form, demo_home.registry.get("990121501"), Period(2025), values=values)
     last = form.compute({"t3.carried_forward.natural_person": 5, "t2.normative_docs.in_force": 7})
     found = {(f.rule, f.cell): f for f in judge(demo_home, path, {("990121501", "2024"): last}).findings}
-    assert found["S4", "D8"].seen == "自然人：2" and found["S4", "D8"].expected == "5"
-    assert found["S4", "J8"].seen == "总计：2" and found["S4", "J8"].expected == "5"
+    assert found["S4", "D8"].seen == "上年结转2" and found["S4", "D8"].expected == "上年报告的结转下年度继续办理5"
     assert not [f for f in found.values() if f.rule == "S3"]  # 7 + 3 - 0 = 10 holds
-    assert len([f for f in found.values() if f.rule == "S4"]) == 2
+    assert [cell for rule, cell in found if rule == "S4"] == ["D8"]  # the 总计 column follows from 自然人
     without = judge(demo_home, path)
     assert not [f for f in without.findings if f.rule in ("S3", "S4")]  # no report last year: nothing to compare
 
@@ -158,3 +159,113 @@ def test_a_batch_is_validated_in_one_call_per_schema(tmp_path: Path, demo_home: 
     verdicts = assess(demo_home, readings)
     assert len(verdicts) == 12 and all(v.accepted for v in verdicts)
     assert calls == [("annual_report/2021 cells", 12 * 200), ("annual_report/2021 rules", 12)]
+
+
+SMALL = {"t3.new_received.natural_person": 3, "t3.granted.natural_person": 2, "t3.carried_forward.natural_person": 1}
+LAST_YEAR = {"t3.carried_forward.natural_person": 5, "t2.normative_docs.in_force": 7}
+YEAR = Period(2025)
+
+
+@dataclass(frozen=True)
+class Imbalance:
+    """A report with one defect: its values, totals typed over its formulas, and last year's inputs if any."""
+
+    values: dict[str, object]
+    typed: dict[str, object] = field(default_factory=dict)
+    last: dict[str, int] | None = None
+    key: str = "annual_report/2021"
+    period: Period = YEAR
+
+
+IMBALANCES = {
+    "one column": (
+        Imbalance({**SMALL, "t3.carried_forward.natural_person": 4}),
+        {
+            "H3": [
+                ["表三“自然人”列不平", "本年新收＋上年结转＝3", "办理结果总计＋结转下年度继续办理＝6", "左边比右边少3"]
+            ]
+        },
+    ),
+    "two columns": (
+        Imbalance({**SMALL, "t3.carried_forward.natural_person": 4, "t3.new_received.commercial": 2}),
+        {"H3": [["“自然人”列不平", "左边比右边少3"], ["“商业企业”列不平", "本年新收＋上年结转＝2", "左边比右边多2"]]},
+    ),
+    "the total column alone": (  # a typed-over total unbalances 总计 while every applicant column balances
+        Imbalance(SMALL, typed={"t3.carried_forward.total": 5}),
+        {
+            "H3": [["“总计”列不平", "办理结果总计＋结转下年度继续办理＝7", "左边比右边少4"]],
+            "H1": [["表三“四、结转下年度继续办理”行的合计不符", "总计＝5", "总计比各项之和多4"]],
+        },
+    ),
+    "a row and the total row it makes": (  # （七）总计 typed to match a typed （一）: one H1 finding, not two
+        Imbalance(SMALL, typed={"t3.granted.total": 7, "t3.results_total.total": 7}),
+        {
+            "H1": [["“（一）予以公开”行的合计不符", "总计＝7", "自然人＋商业企业", "总计比各项之和多5"]],
+            "H2": [],
+            "H3": [["“总计”列不平", "左边比右边少5"]],
+        },
+    ),
+    "last year's carried forward": (
+        Imbalance({**SMALL, "t3.carried_over.natural_person": 2, "t3.new_received.natural_person": 1}, last=LAST_YEAR),
+        {"S4": [["表三“自然人”列与上年报告不衔接", "上年结转＝2，上年报告的结转下年度继续办理＝5", "左边比右边少3"]]},
+    ),
+    "last year's documents in force": (
+        Imbalance({**SMALL, "t2.normative_docs.issued": 3, "t2.normative_docs.in_force": 12}, last=LAST_YEAR),
+        {
+            "S3": [
+                [
+                    "表二“行政规范性文件”行与上年报告不衔接",
+                    "现行有效件数＝12，上年报告的现行有效件数＋本年制发件数－本年废止件数＝10",
+                    "左边比右边多2",
+                ]
+            ]
+        },
+    ),
+    "the 2019 format": (
+        Imbalance({"t3.new_received.research": 2}, key="annual_report/2019", period=Period(2020)),
+        {"H3": [["表三“科研机构”列不平", "左边比右边多2"]]},
+    ),
+    "a channel total of the quarterly form": (  # the 合计 column then fails too, by the same amount
+        Imbalance(
+            {"q.plans.portal": 2},
+            typed={"q.total.portal": 5},
+            key="disclosure_by_category/2024",
+            period=Period(2025, 2),
+        ),
+        {"Q2": [["主动公开政府信息分类统计表“门户网站”列的合计不符", "合计＝5", "合计比各项之和多3"]], "Q1": []},
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(IMBALANCES))
+def test_one_imbalance_is_one_finding_that_says_which_side_is_off_and_by_how_much(
+    tmp_path: Path, demo_home: Home, case: str
+) -> None:
+    report, expected = IMBALANCES[case]
+    form = demo_home.catalog.get(report.key)
+    values = {c: 0 for c in form.inputs} | report.values
+    unit = demo_home.registry.get("990121501")
+    path = write_template(tmp_path / "t.xlsx", form, unit, report.period, values=values)  # type: ignore[arg-type]
+    if report.typed:
+        _edit(path, form, report.typed)
+    previous = {(unit.code, str(report.period.previous)): form.compute(report.last)} if report.last else None
+    findings = judge(demo_home, path, previous).findings
+    for rule, wanted in expected.items():
+        got = [f for f in findings if f.rule == rule]
+        assert len(got) == len(wanted), [str(f) for f in got]
+        for finding, words in zip(got, wanted, strict=True):
+            assert all(w in finding.message for w in words), finding.message
+            assert finding.message_en and finding.cell and finding.seen and finding.expected
+
+
+def test_a_finding_shows_both_sides_with_their_sums_and_names_the_cells(tmp_path: Path, demo_home: Home) -> None:
+    form = demo_home.catalog.get("annual_report/2021")
+    values = {c: 0 for c in form.inputs} | {"t3.carried_over.natural_person": 1}
+    path = write_template(tmp_path / "t.xlsx", form, demo_home.registry.get("990121501"), Period(2025), values=values)
+    (h3,) = [f for f in judge(demo_home, path).findings if f.rule == "H3"]
+    assert h3.message == (
+        "表三“自然人”列不平：本年新收＋上年结转＝1，办理结果总计＋结转下年度继续办理＝0，左边比右边多1。请核对这四项。"
+    )
+    assert (h3.seen, h3.expected) == ("本年新收0＋上年结转1＝1", "办理结果总计0＋结转下年度继续办理0＝0")
+    assert h3.cell == "D7,D8,D30,D31" and h3.sheet == T3
+    assert h3.message_en.startswith("column “自然人” of 表三 does not balance: the left side is 1, the right side 0")
