@@ -6,7 +6,7 @@ HOME_DIR ?= var
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: demo serve test bench lint format clean
+.PHONY: demo serve look test bench lint format clean
 
 $(BIN)/huizong: pyproject.toml constraints.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "huizong needs Python 3.11"'
@@ -29,6 +29,12 @@ serve: demo
 	  [print("演示账号 %s（%s）：初始密码 %s" % (c, a[c]["name"], a[c]["password"] or "已使用过，见 huizong accounts reset")) \
 	   for c in ("990121", "990121101")]'
 	$(BIN)/huizong serve --home $(HOME_DIR) $(if $(PORT),--port $(PORT))
+
+# Every workbook and document of the demo printed to PDF by LibreOffice and to PNG pages under var/look/, each checked
+# for text that overlaps or leaves its cell. Needs soffice and pdftoppm (Debian: libreoffice-calc-nogui,
+# libreoffice-writer-nogui, poppler-utils, fonts-wqy-microhei, fonts-crosextra-carlito).
+look: demo
+	$(BIN)/python -m huizong.look --home $(HOME_DIR)
 
 test: $(BIN)/huizong lint
 	$(BIN)/pytest -q
