@@ -194,7 +194,7 @@ def _write_checks(
     done = []
     for rule in rules:
         row += 1
-        label = f"{rule.id}　{rule.message}"
+        label = f"{rule.id}　{rule.check_label}"
         shown = check_text(rule.equations, computed)
         sheet.merge_range(row, 0, row, split, label, fmt.check_label)
         sheet.merge_range(row, split + 1, row, last, "", fmt.check)
@@ -277,10 +277,10 @@ def _write_instructions(
         row += 1
         value = check_text(rule.equations, computed)
         sheet.write_string(row, 0, f"{rule.id}（{sheet_name}）", fmt.check_label)
-        sheet.write_string(row, 1, rule.message, fmt.check_label)
+        sheet.write_string(row, 1, rule.check_label, fmt.check_label)
         sheet.write_formula(row, 2, f"={quote_sheetname(sheet_name)}!{cell}", fmt.check, value)
         _mark_passed(sheet, fmt, row, 2)
-        rows.text(row, 1, rule.message, 9)
+        rows.text(row, 1, rule.check_label, 9)
         rows.need(row, height_of(2, 9))
     rows.apply(sheet)
     sheet.set_paper(9)

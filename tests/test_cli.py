@@ -164,7 +164,12 @@ def test_check_json_has_the_documented_shape(home: Path, tmp_path: Path) -> None
     }
     h3 = next(f for f in report["findings"] if f["rule"] == "H3")
     assert {"rule", "severity", "sheet", "cell", "seen", "expected", "message"} <= set(h3)
-    assert (h3["severity"], h3["cell"], h3["seen"], h3["expected"]) == ("error", "D7,D8,D30,D31", "自然人：3", "5")
+    assert (h3["severity"], h3["cell"], h3["seen"], h3["expected"]) == (
+        "error",
+        "D7,D8,D30,D31",
+        "本年新收3＋上年结转0＝3",
+        "办理结果总计3＋结转下年度继续办理2＝5",
+    )
 
 
 def test_check_of_a_file_that_is_not_a_workbook_is_a_finding_not_a_traceback(home: Path, tmp_path: Path) -> None:
