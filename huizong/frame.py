@@ -15,7 +15,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from huizong.forms import CellDef, Form
 from huizong.layout import SheetLayout, Span
-from huizong.paper import Rows, height_of, lines_needed
+from huizong.paper import Rows, fold, height_of, lines_needed
 from huizong.periods import Period
 from huizong.registry import Unit
 
@@ -68,6 +68,12 @@ class Formats:
         return self._numbers[key]
 
 
+def short_title(title: str) -> str:
+    """表二 for 二、主动公开政府信息情况 (a table's title without its number stays as it is)."""
+    number, sep, _ = title.partition("、")
+    return f"表{number}" if sep and len(number) <= 2 else title
+
+
 def title_of(form: Form, unit: Unit, period: Period, kind: Kind) -> str:
     return f"{unit.name}{period.label}{form.title}" + ("（汇总）" if kind == "aggregate" else "")
 
@@ -109,9 +115,12 @@ def write_frame(
     for heading in layout.headings:
         span = heading.span
         group = heading.role == "row" and span.last_row > span.row
-        _heading(sheet, span, heading.text, fmt.group_label if group else styles[heading.role])
         size = 9 if heading.role == "corner" else SIZE
-        rows.text(span.row, span.col, heading.text, size, last_col=span.last_col, last_row=span.last_row)
+        text = (
+            fold(heading.text, rows.width(span.col, span.last_col), size) if heading.role == "column" else heading.text
+        )
+        _heading(sheet, span, text, fmt.group_label if group else styles[heading.role])
+        rows.text(span.row, span.col, text, size, last_col=span.last_col, last_row=span.last_row)
     return rows
 
 

@@ -121,8 +121,7 @@ def _crossed(page: int, chars: Sequence[dict[str, Any]], edges: Iterable[dict[st
     found: list[Problem] = []
     for c in chars:
         mid_x, mid_y = (c["x0"] + c["x1"]) / 2, (c["top"] + c["bottom"]) / 2
-        height = c["bottom"] - c["top"]
-        inside = 0.25 * height + SLACK
+        inside = 2 * SLACK
         across = any(
             e["x0"] <= mid_x <= e["x1"] and c["top"] + inside < e["top"] < c["bottom"] - inside for e in rows
         ) or any(e["top"] <= mid_y <= e["bottom"] and c["x0"] + SLACK < e["x0"] < c["x1"] - SLACK for e in cols)

@@ -88,6 +88,23 @@ def lines_needed(text: str, width_points: float, size: float) -> int:
     return total
 
 
+def fold(text: str, width_points: float, size: float) -> str:
+    """A heading with its line breaks written in where it must wrap, so every program breaks it at the same place:
+    before an opening bracket when the part in brackets fits a line (收费金额 / （万元）), else in the middle of a
+    short heading (社会公益 / 组织, not 社会公益组 / 织)."""
+    if "\n" in text or lines_needed(text, width_points, size) == 1:
+        return text
+    for mark in "（(":
+        head, sep, tail = text.partition(mark)
+        if sep and head and lines_needed(sep + tail, width_points, size) == 1:
+            return f"{fold(head, width_points, size)}\n{sep}{tail}"
+    middle = len(text) // 2
+    middle += middle % 2 and middle + 1 < len(text)  # Chinese words are mostly two characters: 社会公益 / 组织
+    halves = (text[:middle], text[middle:])
+    fits = all(lines_needed(h, width_points, size) == 1 for h in halves)
+    return "\n".join(halves) if len(text) <= 12 and halves[1][0] not in CLOSING and fits else text
+
+
 def height_of(lines: int, size: float) -> float:
     return round(lines * LINE * size + PAD, 1)
 

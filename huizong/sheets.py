@@ -16,7 +16,8 @@ from typing import Any, Literal
 from xlsxwriter.workbook import Format, Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from huizong.paper import Rows, column_points, lines_needed, page_points, text_points
+from huizong.paper import Rows, column_points, page_points, text_points
+from huizong.paper import fold as paper_fold
 
 Kind = Literal["text", "int", "dec", "pct", "date", "time"]
 SIZE = 10
@@ -90,19 +91,8 @@ def shown(value: Any, kind: Kind) -> str:
 
 
 def fold(text: str, width: float, size: float = SIZE) -> str:
-    """A heading with line breaks written in where it must wrap, so every program breaks it at the same place: before
-    an opening bracket when the part in brackets fits a line (收费金额 / （万元）)."""
-    room = column_points(width)
-    if lines_needed(text, room, size) == 1:
-        return text
-    for mark in "（(":
-        head, sep, tail = text.partition(mark)
-        if sep and head and lines_needed(sep + tail, room, size) == 1:
-            return f"{fold(head, width, size)}\n{sep}{tail}"
-    middle = (len(text) + 1) // 2
-    if len(text) <= 8 and all(lines_needed(half, room, size) == 1 for half in (text[:middle], text[middle:])):
-        return f"{text[:middle]}\n{text[middle:]}"  # 报表\n状态, not 报表状\n态
-    return text
+    """A heading of a column ``width`` characters wide, with its line breaks written in (``paper.fold``)."""
+    return paper_fold(text, column_points(width), size)
 
 
 def widths(cols: Sequence[Col], records: Sequence[Sequence[Any]], size: float = SIZE) -> list[float]:

@@ -21,7 +21,7 @@ from xlsxwriter.worksheet import Worksheet
 from huizong import __version__
 from huizong.forms import CellDef, Form, Rule
 from huizong.formulas import PASS, Value, check_formula, check_rules, check_text, numeric, sum_formula
-from huizong.frame import CHECKS, Formats, Kind, print_setup, title_height, title_of, write_frame
+from huizong.frame import CHECKS, Formats, Kind, print_setup, short_title, title_height, title_of, write_frame
 from huizong.layout import SheetLayout, layout_form
 from huizong.meta import CELL_COLUMNS, HEADER_KEYS, LAYOUT_VERSION, MARKER, SCOPES, SHEET, cell_rows, template_hash
 from huizong.paper import Rows, height_of
@@ -257,7 +257,7 @@ def _write_instructions(
         "3. 件数填写大于或等于0的整数。没有发生的请填写0，不要留空，也不要填写“/”“无”“—”或文字说明。",
         *_type_notes(form),
         "每张表下方的“自动校验”及本页下方的校验结果全部显示“通过”后再报送。",
-        "请勿增删、移动工作表、行或列，不要修改表头文字。保存时请保持 .xlsx 格式，不要另存为 .xls 或 .et 格式。",
+        "请勿增删、移动工作表、行或列，不要修改表头文字。请保持 .xlsx 格式，不要另存为 .xls 或 .et 格式。",
     ]
     notes = notes[:3] + [f"{number}. {note}" for number, note in enumerate(notes[3:], start=4)]
     row = len(facts) + 3
@@ -267,6 +267,7 @@ def _write_instructions(
         row += 1
         sheet.merge_range(row, 0, row, 2, note, fmt.text)
         rows.text(row, 0, note, last_col=2)
+        rows.need(row, 22)  # notes apart from each other
     row += 2
     sheet.merge_range(row, 0, row, 2, "校验结果", fmt.section)
     rows.need(row, 22)
@@ -276,7 +277,8 @@ def _write_instructions(
     for rule, sheet_name, cell in checks:
         row += 1
         value = check_text(rule.equations, computed)
-        sheet.write_string(row, 0, f"{rule.id}（{sheet_name}）", fmt.check_label)
+        table = next(t for t in form.tables if t.sheet == sheet_name)
+        sheet.write_string(row, 0, f"{rule.id}（{short_title(table.title)}）", fmt.check_label)
         sheet.write_string(row, 1, rule.check_label, fmt.check_label)
         sheet.write_formula(row, 2, f"={quote_sheetname(sheet_name)}!{cell}", fmt.check, value)
         _mark_passed(sheet, fmt, row, 2)

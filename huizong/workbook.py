@@ -24,7 +24,7 @@ from huizong.charts import write_charts
 from huizong.cycles import Cycle
 from huizong.findings import SEVERITY_LABELS, STATUS_LABELS
 from huizong.forms import Figure, Form
-from huizong.frame import Formats
+from huizong.frame import Formats, short_title
 from huizong.paper import Rows
 from huizong.registry import KINDS, Unit
 from huizong.sheets import Col, Kind, Marked, Styles, fold, print_list, widths, write_list
@@ -365,12 +365,6 @@ def _findings(sheet: Worksheet, styles: Styles, data: Consolidated) -> None:
     write_list(sheet, styles, FINDINGS, records, empty="没有未解决的问题。", freeze=2)
 
 
-def _short(title: str) -> str:
-    """表二 for 二、主动公开政府信息情况."""
-    number, sep, _ = title.partition("、")
-    return f"表{number}" if sep else title
-
-
 def _year_over_year(sheet: Worksheet, styles: Styles, form: Form, data: Consolidated) -> None:
     kind: Kind = "int"  # or "dec": each value is shown as what it is
     cols = (
@@ -388,5 +382,5 @@ def _year_over_year(sheet: Worksheet, styles: Styles, form: Form, data: Consolid
         change = None if before is None else now - before
         ratio = float(change / before) if before and change is not None else None
         labels = (" > ".join(cell.row.labels), " > ".join(cell.col.labels))
-        records.append((_short(form.table(cell.table).title), *labels, now, before, change, ratio))
+        records.append((short_title(form.table(cell.table).title), *labels, now, before, change, ratio))
     write_list(sheet, styles, cols, records, freeze=0)
