@@ -199,8 +199,9 @@ def _cover_figure(sheet: Worksheet, styles: Styles, row: int, fig: Figure, data:
     sheet.write_string(row, 0, fig.label, styles.text)
     _number(sheet, row, 1, now, styles.number(now))
     if not data.previous:
-        for col in (2, 3, 4):
-            sheet.write_string(row, col, "—" if col == 2 else "", styles.text)
+        sheet.write_string(row, 2, "—", styles.centred)
+        sheet.write_blank(row, 3, None, styles.text)
+        sheet.write_blank(row, 4, None, styles.text)
         return
     before = figure(fig, data.previous)
     _number(sheet, row, 2, before, styles.number(before))
