@@ -17,6 +17,7 @@ from huizong import consolidate as steps
 from huizong.config import Home
 from huizong.cycles import Cycle
 from huizong.distribute import cycle_for
+from huizong.draft import Scope
 from huizong.errors import HuizongError
 from huizong.findings import STATUS_LABELS
 
@@ -38,6 +39,11 @@ def workbook(home: Home, result: steps.Consolidation) -> Path:
     return steps.write_workbook(home, result)
 
 
+@task(name="write the annual report's draft", cache_policy=NO_CACHE)
+def draft_task(home: Home, result: steps.Consolidation, scope: Scope) -> Path | None:
+    return steps.write_draft(home, result, scope)
+
+
 @task(name="report", cache_policy=NO_CACHE)
 def report(result: steps.Consolidation, written: Path | None, portal_url: str = "") -> str:
     data = result.data
@@ -50,6 +56,8 @@ def report(result: steps.Consolidation, written: Path | None, portal_url: str = 
         "汇总校验：全部通过" if not failed else "汇总校验发现问题：" + "，".join(failed),
         f"汇总表：{written}" if written else "（试运行：未写出汇总表，也未发布）",
     ]
+    if result.draft is not None or result.draft_note:
+        lines.append(f"年度报告草稿：{result.draft}" if result.draft else result.draft_note)
     create_markdown_artifact("\n\n".join(lines), key=f"{key}-summary", description=data.summary())
     create_table_artifact(
         [
@@ -89,9 +97,14 @@ def report(result: steps.Consolidation, written: Path | None, portal_url: str = 
 
 @flow(name="consolidate")
 def consolidate(
-    unit: str | int, period: str | int, form: str | None = None, home: str | None = None, dry_run: bool = False
+    unit: str | int,
+    period: str | int,
+    form: str | None = None,
+    home: str | None = None,
+    dry_run: bool = False,
+    draft: Scope = "region",
 ) -> Any:
-    """Consolidate a county's or city's cycle: totals, completeness, audits, snapshot, workbook.
+    """Consolidate a county's or city's cycle: totals, completeness, audits, snapshot, workbook, report draft.
 
     ``unit`` and ``period`` also take numbers, as `prefect deployment run -p unit=990121 -p period=2025` sends them.
 
@@ -101,6 +114,7 @@ def consolidate(
         form: 表式，如 annual_report/2021（默认：适用于该报告期的版本）。The form version; default the one that fits.
         home: 数据目录（默认 HUIZONG_HOME 或 ./var）。The data directory.
         dry_run: 试运行：计算并显示，不写出任何文件。Compute and show, write nothing.
+        draft: 年度报告草稿：region 汇总，own 本级（政府办公室）。The report draft: the region's or the office's own.
     """
     where = Home(home)
     try:
@@ -111,6 +125,7 @@ def consolidate(
             if not dry_run:
                 publish(where)
                 written = workbook(where, as_is(result))
+                draft_task(where, as_is(result), draft)
             summary = report(as_is(result), written, where.settings.portal_url)
     except HuizongError as exc:
         return Failed(message=f"huizong: {exc}")
@@ -119,7 +134,12 @@ def consolidate(
 
 @flow(name="season")
 def season(
-    unit: str | int, period: str | int, form: str | None = None, home: str | None = None, dry_run: bool = False
+    unit: str | int,
+    period: str | int,
+    form: str | None = None,
+    home: str | None = None,
+    dry_run: bool = False,
+    draft: Scope = "region",
 ) -> Any:
     """The nightly run of a reporting window: take in the inbox for the period, then consolidate the cycle.
 
@@ -129,13 +149,14 @@ def season(
         form: 表式，如 annual_report/2021（默认：适用于该报告期的版本）。The form version; default the one that fits.
         home: 数据目录（默认 HUIZONG_HOME 或 ./var）。The data directory.
         dry_run: 试运行：计算并显示，不写出任何文件。Compute and show, write nothing.
+        draft: 年度报告草稿：region 汇总，own 本级（政府办公室）。The report draft: the region's or the office's own.
     """
     where = Home(home)
     try:
         with warehouse_turn(where, "season"):  # intake and consolidation in one turn: nothing slips in between
             if not dry_run:
                 intake(home=home, period=str(period))
-            summary = consolidate(unit=unit, period=period, form=form, home=home, dry_run=dry_run)
+            summary = consolidate(unit=unit, period=period, form=form, home=home, dry_run=dry_run, draft=draft)
     except HuizongError as exc:
         return Failed(message=f"huizong: {exc}")
     return Completed(message=summary, data=summary)

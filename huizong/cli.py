@@ -26,6 +26,7 @@ from huizong.consolidate import consolidate_cycle
 from huizong.cycles import load_cycle_specs
 from huizong.demo import play
 from huizong.distribute import cycle_for, template_name, write_cycle_templates
+from huizong.draft import SCOPES, Scope
 from huizong.errors import HuizongError, UsageError, storage_error
 from huizong.findings import STATUS_LABELS
 from huizong.inbox import Skipped, shown
@@ -403,24 +404,39 @@ def demo(home: Path, unit: str, period: str) -> None:
 @home_option
 @click.option("--unit", required=True, metavar="CODE", help="The county or city to consolidate.")
 @period_and_form
+@click.option(
+    "--draft",
+    type=click.Choice(SCOPES),
+    default="region",
+    show_default=True,
+    help="What the annual report's draft (.docx) covers: region, the region's totals (汇总); or own, the "
+    "government office's own report (本级).",
+)
 @click.option("--dry-run", is_flag=True, help="Compute and show, write nothing.")
 @wait_option
-def consolidate(home: Path, unit: str, period: str, form: str | None, dry_run: bool, wait: float) -> None:
-    """Consolidate a cycle: totals, completeness, audits, the snapshot, and the consolidated workbook.
+def consolidate(home: Path, unit: str, period: str, form: str | None, draft: Scope, dry_run: bool, wait: float) -> None:
+    """Consolidate a cycle: totals, completeness, audits, the snapshot, the consolidated workbook, and the draft of
+    the annual report (年度报告草稿, a Word document in the official layout for the office to complete).
 
-    The workbook goes under <home>/out/<cycle>/ and its path is the last line printed.
+    Both go under <home>/out/<cycle>/: the draft's path is printed, then the workbook's, last. With --draft own and
+    no accepted own report of the government office, no draft is written and one line on stderr says why.
 
     \b
     Example:
         huizong consolidate --unit 990121 --period 2025
+        huizong consolidate --unit 990121 --period 2025 --draft own
     """
     where = Home(home).require()
     cycle = cycle_for(where, unit, period, form)
     with _the_warehouse(where, "huizong consolidate", wait):
-        result = consolidate_cycle(where, cycle, dry_run=dry_run)
+        result = consolidate_cycle(where, cycle, dry_run=dry_run, draft=draft)
     assert result.data is not None
     click.echo(f"{cycle.owner.name} {cycle.period.label} {cycle.form.title}：{result.data.summary()}")
     _say_audits(result.audits)
+    if result.draft_note:
+        click.echo(f"huizong: {result.draft_note}", err=True)
+    if result.draft is not None:
+        click.echo(str(result.draft))
     if result.workbook is not None:
         click.echo(str(result.workbook))
 

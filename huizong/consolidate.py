@@ -18,6 +18,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from huizong import draft as drafting
 from huizong.config import Home
 from huizong.cycles import Cycle
 from huizong.reference import (
@@ -31,7 +32,7 @@ from huizong.reference import (
 )
 from huizong.stages import stage
 from huizong.warehouse import SQL, Warehouse
-from huizong.workbook import Consolidated, gather, write_consolidated
+from huizong.workbook import Consolidated, Number, gather, write_consolidated
 
 ROLLUP = ("unit_closure", "current_submissions", "rollup_sources", "rollup_values", "report_values", "reconciliation",
           "clear_reconciliation_findings", "insert_reconciliation_findings")  # fmt: skip
@@ -45,6 +46,9 @@ class Consolidation:
     audits: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     data: Consolidated | None = None
     workbook: Path | None = None
+    draft: Path | None = None  # the annual report's draft (.docx)
+    draft_note: str = ""  # when no draft was written: why, in one line
+    own_previous: dict[str, Number] = field(default_factory=dict)  # the office's own report of last period
 
     @property
     def audits_pass(self) -> bool:
@@ -102,6 +106,7 @@ def roll_up_cycle(home: Home, cycle: Cycle, dry_run: bool = False) -> Consolidat
     ):
         result.audits = rebuild(wh, home, result.run_id, [cycle])
         result.data = gather(wh, cycle, home.registry.units, result.audits_pass)
+        result.own_previous = drafting.own_previous(wh, cycle) if result.data.own else {}
     return result
 
 
@@ -117,13 +122,32 @@ def write_workbook(home: Home, result: Consolidation) -> Path:
     return result.workbook
 
 
-def consolidate_cycle(home: Home, cycle: Cycle, dry_run: bool = False) -> Consolidation:
-    """Roll up, audit, publish, and write the cycle's consolidated workbook (the CLI's way; the flow runs the same
-    steps as tasks). A dry run computes everything and writes nothing."""
+def write_draft(home: Home, result: Consolidation, scope: drafting.Scope = "region") -> Path | None:
+    """The annual report's draft next to the workbook, of the region's totals or of the office's own report; None
+    (and ``result.draft_note`` says why) when there is nothing to draft, e.g. no own report."""
+    assert result.data is not None
+    result.draft_note = drafting.unavailable(result.data, scope)
+    if result.draft_note:
+        return None
+    cycle = result.data.cycle
+    made = result.data.as_of or dt.datetime.now().replace(microsecond=0)
+    with stage("write"):
+        path = home.out / cycle.id / drafting.file_name(cycle, scope)
+        result.draft = drafting.write_draft(path, result.data, scope, made, result.own_previous)
+    return result.draft
+
+
+def consolidate_cycle(
+    home: Home, cycle: Cycle, dry_run: bool = False, draft: drafting.Scope = "region"
+) -> Consolidation:
+    """Roll up, audit, publish, and write the cycle's consolidated workbook and the annual report's draft (of the
+    region, or of the office's own report: ``draft``) (the CLI's way; the flow runs the same steps as tasks). A dry
+    run computes everything and writes nothing."""
     result = roll_up_cycle(home, cycle, dry_run)
     if not dry_run:
         publish(home)
         write_workbook(home, result)
+        write_draft(home, result, draft)
     return result
 
 
