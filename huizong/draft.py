@@ -130,7 +130,7 @@ def write_draft(
     if landscape:
         od.section(doc, landscape=False)
     od.heading(doc, "五、存在的主要问题及改进情况")
-    od.body(doc, [f"{cycle.period.label}，{who.name}政府信息公开工作仍存在", blank("主要问题"), "等问题。"])
+    od.body(doc, [f"{cycle.period.label}，{who.name}的政府信息公开工作仍存在", blank("主要问题"), "等问题。"])
     od.body(doc, ["下一步，", blank("上一年度报告所列问题的改进情况和下一步的改进措施"), "。"])
     od.heading(doc, "六、其他需要报告的事项")
     od.body(doc, fee_sentence(form, who, cycle.period.year))

@@ -74,7 +74,7 @@ def problems(pdf: Path) -> list[Problem]:
             # what lies wholly outside the page is not printed on it (a chart's part that belongs to the next page)
             chars = [c for c in drawn if c["x1"] > 0 and c["bottom"] > 0 and c["x0"] < width and c["top"] < height]
             found += _overlaps(number, chars)
-            found += _crossed(number, chars, page.edges)
+            found += _crossed(number, chars, [e for e in page.edges if _is_rule(e)])
     return found
 
 
@@ -112,6 +112,11 @@ def _overlaps(page: int, chars: Sequence[dict[str, Any]]) -> list[Problem]:
 
 def _area(c: dict[str, Any]) -> float:
     return float((c["x1"] - c["x0"]) * (c["bottom"] - c["top"]))
+
+
+def _is_rule(edge: dict[str, Any]) -> bool:
+    """A border or a rule: a line, or the side of a stroked box (a highlight's or a cell's shading is no border)."""
+    return bool(edge.get("stroke", True)) or edge["object_type"] != "rect_edge"
 
 
 def _crossed(page: int, chars: Sequence[dict[str, Any]], edges: Iterable[dict[str, Any]]) -> list[Problem]:
