@@ -91,6 +91,7 @@ API = [
     ("/api/v1/submissions/" + "0" * 64, (401, 404, 404, 404, 404, 404)),
     (f"/api/v1/submissions?cycle={CYCLE}", (401, 200, 200, 200, 200, 200)),
     (f"/api/v1/cycles/{CYCLE}/workbook", (401, 404, 404, 200, 404, 200)),
+    (f"/api/v1/cycles/{CYCLE}/draft", (401, 404, 404, 200, 404, 200)),
     ("/api/v1/snapshot", (401, 403, 403, 403, 403, 200)),
 ]
 PAGES = [
@@ -98,6 +99,7 @@ PAGES = [
     (f"/units/{TOWNSHIP}/history", (303, 200, 404, 200, 404, 200)),
     (f"/units/{TOWNSHIP}/template?period=2025", (303, 200, 404, 200, 404, 200)),
     (f"/cycles/{CYCLE}", (303, 404, 404, 200, 404, 200)),
+    (f"/cycles/{CYCLE}/draft", (303, 404, 404, 200, 404, 200)),
     ("/office", (303, 303, 303, 200, 200, 200)),
     ("/submissions/{accepted}", (303, 200, 404, 200, 404, 200)),
     ("/snapshot", (303, 403, 403, 403, 403, 200)),

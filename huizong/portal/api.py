@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 from huizong.portal.app import portal_of
 from huizong.portal.auth import actor_of, csrf_ok
 from huizong.portal.core import Portal
-from huizong.portal.downloads import XLSX, attachment, snapshot_file, workbook_file
+from huizong.portal.downloads import XLSX, attachment, document_file, snapshot_file, workbook_file
 from huizong.portal.permissions import Actor
 
 router = APIRouter(prefix="/api/v1", tags=["API v1"])
@@ -113,6 +113,11 @@ def consolidate(cycle_id: str, actor: Caller, portal: ThePortal) -> dict[str, An
 def workbook(cycle_id: str, actor: Caller, portal: ThePortal) -> FileResponse:
     path = portal.workbook(actor, cycle_id)
     return workbook_file(path)
+
+
+@router.get("/cycles/{cycle_id}/draft", summary="年度报告草稿 (the annual report's draft)", response_class=FileResponse)
+def draft(cycle_id: str, actor: Caller, portal: ThePortal) -> FileResponse:
+    return document_file(portal.draft(actor, cycle_id))
 
 
 @router.get("/snapshot", summary="分析快照 (the analysts' DuckDB snapshot)", response_class=FileResponse)

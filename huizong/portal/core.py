@@ -24,6 +24,7 @@ from typing import Any, BinaryIO
 import duckdb
 import pyarrow as pa
 
+from huizong import draft as drafting
 from huizong import receipts
 from huizong.archive import TooLarge, store_stream
 from huizong.config import Home
@@ -361,6 +362,14 @@ class Portal:
         path = (
             self.home.out / cycle.id / f"{cycle.owner.code}_{cycle.owner.name}_汇总_{cycle.form.id}-{cycle.period}.xlsx"
         )
+        if not path.exists():
+            raise NotFound(cycle_id)
+        return path
+
+    def draft(self, actor: Actor, cycle_id: str) -> Path:
+        """The annual report's draft of the region (the one 立即汇总 writes)."""
+        cycle = self.cycle(actor, cycle_id)
+        path = self.home.out / cycle.id / drafting.file_name(cycle, "region")
         if not path.exists():
             raise NotFound(cycle_id)
         return path

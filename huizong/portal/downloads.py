@@ -9,6 +9,7 @@ from urllib.parse import quote
 from fastapi.responses import FileResponse
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def attachment(name: str) -> dict[str, str]:
@@ -20,6 +21,11 @@ def attachment(name: str) -> dict[str, str]:
 def workbook_file(path: Path) -> FileResponse:
     """An .xlsx on disk, as a download under its own name."""
     return FileResponse(path, media_type=XLSX, headers=attachment(path.name))
+
+
+def document_file(path: Path) -> FileResponse:
+    """A .docx on disk, as a download under its own name."""
+    return FileResponse(path, media_type=DOCX, headers=attachment(path.name))
 
 
 def snapshot_file(path: Path) -> FileResponse:

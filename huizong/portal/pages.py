@@ -18,7 +18,7 @@ from huizong.portal import labels
 from huizong.portal.app import TEMPLATES, SignInNeeded, portal_of
 from huizong.portal.auth import actor_of, csrf_ok, csrf_token, sign_in
 from huizong.portal.core import NotFound, Portal
-from huizong.portal.downloads import XLSX, attachment, snapshot_file, workbook_file
+from huizong.portal.downloads import XLSX, attachment, document_file, snapshot_file, workbook_file
 from huizong.portal.permissions import Actor, allowed
 
 router = APIRouter(include_in_schema=False)
@@ -224,7 +224,11 @@ def cycle_page(
         workbook: str | None = portal.workbook(actor, cycle_id).name
     except NotFound:  # not consolidated yet
         workbook = None
-    return render(request, "cycle.html", actor, board=board, kind=kind, workbook=workbook, made=bool(made))
+    try:
+        draft: str | None = portal.draft(actor, cycle_id).name
+    except NotFound:  # not consolidated yet, or not an annual report
+        draft = None
+    return render(request, "cycle.html", actor, board=board, kind=kind, workbook=workbook, draft=draft, made=bool(made))
 
 
 @router.post("/cycles/{cycle_id}/consolidate", dependencies=[CSRF])
@@ -237,6 +241,11 @@ def consolidate(cycle_id: str, actor: Signed, portal: ThePortal) -> Response:
 def workbook(cycle_id: str, actor: Signed, portal: ThePortal) -> FileResponse:
     path = portal.workbook(actor, cycle_id)
     return workbook_file(path)
+
+
+@router.get("/cycles/{cycle_id}/draft")
+def draft(cycle_id: str, actor: Signed, portal: ThePortal) -> FileResponse:
+    return document_file(portal.draft(actor, cycle_id))
 
 
 @router.get("/snapshot")
