@@ -368,7 +368,8 @@ def play(home: Home, county: str, period: str, say: Callable[[str], None]) -> li
     city_result = consolidate_cycle(home, city_cycle)
     assert city_result.workbook is not None and city_result.data is not None
     say(f"{city_cycle.owner.name}汇总：{city_result.data.summary()}")
-    return [county_result.workbook, city_result.workbook]
+    written = (county_result.draft, county_result.workbook, city_result.draft, city_result.workbook)
+    return [path for path in written if path is not None]
 
 
 def _say_intake(say: Callable[[str], None], who: str, when: Period, outcomes: Sequence[Outcome]) -> None:
