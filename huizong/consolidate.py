@@ -36,7 +36,7 @@ from huizong.workbook import Consolidated, Number, gather, write_consolidated
 
 ROLLUP = ("unit_closure", "current_submissions", "rollup_sources", "rollup_values", "report_values", "reconciliation",
           "clear_reconciliation_findings", "insert_reconciliation_findings")  # fmt: skip
-REPORT = ("completeness", "completeness_summary", "chase_list", "open_findings", "year_over_year")
+REPORT = ("completeness", "completeness_summary", "review_state", "chase_list", "open_findings", "year_over_year")
 AUDITS = ("parent_equals_children", "unit_counted_once", "values_without_accepted_submission", "identities_on_totals")
 
 

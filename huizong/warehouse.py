@@ -27,7 +27,8 @@ class WarehouseBusy(HuizongError):
     """Another process holds the working file (DuckDB allows one writer, or many readers, never both)."""
 
 
-TABLES = ("runs", "receipts", "submissions", "cell_values", "findings", "audit_results", "uploads", "explanations")
+TABLES = ("runs", "receipts", "submissions", "cell_values", "findings", "audit_results", "uploads", "explanations",
+          "reviews", "audit_log")  # fmt: skip
 
 
 @cache

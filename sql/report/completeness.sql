@@ -1,14 +1,18 @@
 -- completeness: every unit each cycle expects, what it sent, when, and where it stands.
--- Grain: (cycle_id, unit_code). Inputs: expected_units, cycles, units, submissions.
--- status: accepted (an accepted report is current) | rejected (files came, none accepted) | missing (nothing came).
+-- Grain: (cycle_id, unit_code). Inputs: expected_units, cycles, units, submissions, reviews.
+-- status: accepted (an accepted report is current) | rejected (files came, none accepted, or the accepted one was
+-- returned by the office) | missing (nothing came).
 -- late: the first file came after the unit's deadline; overdue: nothing accepted and the deadline has passed.
 CREATE OR REPLACE VIEW completeness AS
-WITH sent AS (
+WITH returned AS (  -- reports the office sent back: the latest decision taken on them is a return
+    SELECT sha256 FROM reviews WHERE sha256 IS NOT NULL GROUP BY sha256 HAVING arg_max(action, seq) = 'return'
+),
+sent AS (
     SELECT unit_code, form_id, period,
            min(received_at) AS first_received,
            max(received_at) AS last_received,
            count(*) AS files,
-           bool_or(status = 'accepted') AS accepted,
+           bool_or(status = 'accepted' AND sha256 NOT IN (SELECT sha256 FROM returned)) AS accepted,
            arg_max(sha256, (received_at, sha256)) AS latest_sha256
     FROM submissions
     WHERE unit_code IS NOT NULL
