@@ -10,8 +10,7 @@ import json
 import shutil
 import sys
 import unicodedata
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,14 +30,12 @@ from huizong.errors import HuizongError, UsageError, storage_error
 from huizong.findings import STATUS_LABELS
 from huizong.inbox import Skipped, shown
 from huizong.intake import count, previous_values, run_intake
-from huizong.options import F, home_option
+from huizong.options import F, home_option, the_warehouse
 from huizong.periods import Period
 from huizong.reader import read_workbook
 from huizong.receipts import write_missing
 from huizong.registry import Registry
-from huizong.runlock import hold
 from huizong.template import write_template
-from huizong.warehouse import portal_busy
 
 DEMO = Path(__file__).resolve().parent.parent / "fixtures" / "demo_city"
 
@@ -286,7 +283,7 @@ def intake(home: Path, paths: tuple[Path, ...], period: str | None, wait: float)
     """
     where = Home(home)
     with (
-        _the_warehouse(where, "huizong intake", wait),
+        the_warehouse(where, "huizong intake", wait),
         click.progressbar(length=1, label="读取报表", file=sys.stderr) as bar,
     ):
 
@@ -330,7 +327,7 @@ def receipts(home: Path, missing: bool) -> None:
         huizong receipts --missing
     """
     where = Home(home)
-    with _the_warehouse(where, "huizong receipts", 0), where.connect() as wh:
+    with the_warehouse(where, "huizong receipts", 0), where.connect() as wh:
         written = write_missing(where, wh)
     for path in written:
         click.echo(str(path))
@@ -393,7 +390,7 @@ def demo(home: Path, unit: str, period: str) -> None:
         huizong init --demo && huizong demo
     """
     where = Home(home)
-    with _the_warehouse(where, "huizong demo", 0):
+    with the_warehouse(where, "huizong demo", 0):
         workbooks = play(where, unit, period, click.echo)
     click.echo(f"分析库：{where.published / 'huizong.duckdb'}")
     for path in workbooks:
@@ -428,7 +425,7 @@ def consolidate(home: Path, unit: str, period: str, form: str | None, draft: Sco
     """
     where = Home(home).require()
     cycle = cycle_for(where, unit, period, form)
-    with _the_warehouse(where, "huizong consolidate", wait):
+    with the_warehouse(where, "huizong consolidate", wait):
         result = consolidate_cycle(where, cycle, dry_run=dry_run, draft=draft)
     assert result.data is not None
     click.echo(f"{cycle.owner.name} {cycle.period.label} {cycle.form.title}：{result.data.summary()}")
@@ -439,21 +436,6 @@ def consolidate(home: Path, unit: str, period: str, form: str | None, draft: Sco
         click.echo(str(result.draft))
     if result.workbook is not None:
         click.echo(str(result.workbook))
-
-
-@contextmanager
-def _the_warehouse(where: Home, what: str, wait: float) -> Iterator[None]:
-    """The run lock of an initialised data directory that no portal holds, with its working file free (opened and
-    closed once first, so that a busy file is one line before anything is printed or taken)."""
-    where.require()
-    busy = portal_busy(where.root)
-    if busy is not None:
-        raise busy
-    with hold(where.root, what, wait):
-        if where.warehouse.exists():
-            with where.connect():
-                pass
-        yield
 
 
 def _say_audits(audits: dict[str, list[dict[str, object]]]) -> None:
@@ -487,9 +469,11 @@ def _table(rows: Sequence[Sequence[str]]) -> None:
 
 def _portal_commands() -> None:
     from huizong.portal.commands import accounts, serve
+    from huizong.review.commands import review
 
     main.add_command(serve)
     main.add_command(accounts)
+    main.add_command(review)
 
 
 _portal_commands()

@@ -62,6 +62,7 @@ _NODE_OPTIONAL = ("code", "level", "type", "unit", "scale", "short")
 _RULE_KEYS = ("id", "severity", "kind", "message")
 _RULE_OPTIONAL = (
     "label",
+    "explain",
     "message_en",
     "table",
     "for_each",
@@ -327,7 +328,16 @@ def _load_rule(
         params=params,
         per=_axis(table, data["for_each"]) if equations and table else "",
         check_label=data.get("label", ""),
+        explain=_flag(src, where, data, "explain"),
     )
+
+
+def _flag(src: _Source, where: str, data: Mapping[str, Any], key: str) -> bool:
+    """An optional true/false key."""
+    value = data.get(key, False)
+    if not isinstance(value, bool):
+        raise src.fail(where, f"{key} 应为 true 或 false，而不是 {value!r}")
+    return value
 
 
 def _text(src: _Source, where: str, data: Mapping[str, Any], key: str) -> None:

@@ -159,6 +159,7 @@ class Rule:
     params: Mapping[str, Any] = field(default_factory=dict)
     per: Literal["row", "column", ""] = ""  # the axis its items lie on: each row, each column, or no items
     check_label: str = ""  # what is checked, shown beside a check that passes; derived from ``message`` if empty
+    explain: bool = False  # a warning of this rule needs an explanation (上报说明) before the office approves
 
     def __post_init__(self) -> None:
         if not self.check_label:

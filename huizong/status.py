@@ -11,7 +11,7 @@ from huizong.errors import UsageError
 from huizong.warehouse import Warehouse
 
 
-def _snapshot(home: Home) -> duckdb.DuckDBPyConnection:
+def snapshot(home: Home) -> duckdb.DuckDBPyConnection:
     path = home.published / "huizong.duckdb"
     if not path.exists():
         raise UsageError(f"还没有发布的数据（{path}）：先运行 huizong intake")
@@ -19,12 +19,12 @@ def _snapshot(home: Home) -> duckdb.DuckDBPyConnection:
 
 
 def cycles(home: Home) -> list[dict[str, Any]]:
-    with _snapshot(home) as con:
+    with snapshot(home) as con:
         return Warehouse(con).records("report/status")
 
 
 def chase(home: Home, cycle_id: str) -> list[dict[str, Any]]:
-    with _snapshot(home) as con:
+    with snapshot(home) as con:
         return Warehouse(con).records("report/chase", {"cycle_id": cycle_id})
 
 
