@@ -65,9 +65,13 @@ def assess(
     readings: Sequence[Reading],
     previous: Mapping[tuple[str, str], Values] | None = None,
     expect_period: Period | None = None,
+    locked: Mapping[tuple[str, str, str], str] | None = None,
 ) -> list[Verdict]:
-    """Verdicts in order. ``previous`` maps (unit code, period) to that unit's accepted values of that period."""
+    """Verdicts in order. ``previous`` maps (unit code, period) to that unit's accepted values of that period;
+    ``locked`` (unit code, form id, period) to the review state (approved, excused) that locks that report."""
     verdicts = [place(home, reading, expect_period) for reading in readings]
+    for verdict in verdicts:
+        _locked(verdict, locked or {})
     subjects = []
     for verdict in verdicts:
         meta = verdict.reading.meta
@@ -134,6 +138,30 @@ def place(home: Home, reading: Reading, expect_period: Period | None = None) -> 
         return verdict
     _find_cycle(home, verdict, unit, period)
     return verdict
+
+
+def _locked(verdict: Verdict, locked: Mapping[tuple[str, str, str], str]) -> None:
+    """A report the office approved (审定) or excused (免报) takes no new file until the office reopens it."""
+    form, unit = verdict.reading.form, verdict.unit
+    if form is None or unit is None or "period" not in verdict.reading.meta:
+        return
+    state = locked.get((unit.code, form.id, str(Period.parse(verdict.reading.meta["period"]))))
+    if state is None:
+        return
+    owner = verdict.cycle.owner.name if verdict.cycle else "上级"
+    what = "已审定" if state == "approved" else "已免报"
+    verdict.findings.append(
+        Finding(
+            "LOCK",
+            "error",
+            f"{unit.name}本期的报表{what}，不再接收新的文件；如需修改，请联系{owner}政务公开办公室重新打开后再报送",
+            "_meta",
+            "B6",
+            unit.code,
+            "",
+            "the report was approved (or excused) and is locked until the office reopens it",
+        )
+    )
 
 
 def _find_cycle(home: Home, verdict: Verdict, unit: Unit, period: Period) -> None:

@@ -41,6 +41,7 @@ from huizong.periods import Period
 from huizong.reader import Reading
 from huizong.readers import close as close_readers
 from huizong.readers import read_files, start_reading
+from huizong.review import locked
 from huizong.stages import stage
 from huizong.warehouse import Warehouse, WarehouseBusy
 
@@ -101,7 +102,9 @@ def conclude(home: Home, fresh: Sequence[Outcome], readings: Sequence[Reading], 
     """Give each new content its verdict, from its reading (in the same order), in one validation per form."""
     with stage("validate"):
         previous = previous_values(home, [(r.meta.get("unit_code", ""), r.meta.get("period", "")) for r in readings])
-        for outcome, verdict in zip(fresh, assess(home, readings, previous, period), strict=True):
+        with home.connect() as wh:
+            locks = locked(wh)
+        for outcome, verdict in zip(fresh, assess(home, readings, previous, period, locks), strict=True):
             outcome.verdict = verdict
 
 

@@ -64,13 +64,20 @@ def write_template(
     return path
 
 
-def new_book(path: Path, title: str, comments: str, generated_at: dt.datetime) -> Workbook:
-    """A workbook in which no text ever becomes a number, a formula or a link by accident."""
+def new_book(path: Path, title: str, comments: str, generated_at: dt.datetime, status: str = "") -> Workbook:
+    """A workbook in which no text ever becomes a number, a formula or a link by accident. ``status`` goes into its
+    properties (a consolidated workbook's 定稿 or 初稿, which the tier above reads)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     book = xlsxwriter.Workbook(str(path), BOOK_OPTIONS)
-    book.set_properties(
-        {"title": title, "author": "huizong", "comments": comments, "created": generated_at.replace(tzinfo=None)}
-    )
+    properties = {
+        "title": title,
+        "author": "huizong",
+        "comments": comments,
+        "created": generated_at.replace(tzinfo=None),
+    }
+    if status:
+        properties["status"] = status
+    book.set_properties(properties)
     return book
 
 

@@ -27,6 +27,7 @@ from huizong.forms import Figure, Form
 from huizong.frame import Formats, short_title
 from huizong.paper import Rows
 from huizong.registry import KINDS, Unit
+from huizong.review.core import DRAFT, FINAL, finality
 from huizong.sheets import Col, Kind, Marked, Styles, fold, print_list, widths, write_list
 from huizong.status import line
 from huizong.template import add_form_sheets, add_meta, new_book
@@ -50,6 +51,22 @@ class Consolidated:
     as_of: dt.datetime | None = None
     audits_pass: bool = True
     previous_count: tuple[int, int] | None = None  # (accepted, expected) of last period's cycle, if it ran one
+    review: dict[str, Any] | None = None  # expected, approved, excused, final (review/cycle_final)
+
+    @property
+    def final(self) -> bool:
+        """定稿: every expected unit approved or excused; until then the workbook is a 初稿."""
+        return bool(self.review and self.review["final"])
+
+    def review_line(self) -> str:
+        r = self.review or {"expected": len(self.completeness), "approved": 0, "excused": 0}
+        decided = r["approved"] + r["excused"]
+        if self.final:
+            return f"{FINAL}：应报 {r['expected']} 个单位已全部审定或免报（审定 {r['approved']}，免报 {r['excused']}）"
+        return (
+            f"{DRAFT}：已审定 {r['approved']} 个、免报 {r['excused']} 个，尚有 {r['expected'] - decided} 个单位"
+            "未审定；全部审定或免报后重新汇总即为定稿"
+        )
 
     def summary(self) -> str:
         rows = self.completeness
@@ -99,6 +116,7 @@ def gather(wh: Warehouse, cycle: Cycle, units: Mapping[str, Unit], audits_pass: 
         as_of=as_of[0][0] if as_of else None,
         audits_pass=audits_pass,
         previous_count=(int(counted[0][0]), int(counted[0][1])) if counted else None,
+        review=finality(wh, cycle.owner.code, form.id, str(cycle.period)),
     )
 
 
@@ -110,7 +128,7 @@ def write_consolidated(path: Path, data: Consolidated, password: str, made: dt.d
     cycle, form, owner = data.cycle, data.cycle.form, data.cycle.owner
     made = made or dt.datetime.now().replace(microsecond=0)
     title = f"{owner.name}{cycle.period.label}{form.title}（汇总）"
-    book = new_book(path, title, f"{form.key} aggregate", made)
+    book = new_book(path, title, f"{form.key} aggregate", made, status=FINAL if data.final else DRAFT)
     fmt = Formats(book)
     styles = Styles(book)
     cover = book.add_worksheet("封面")
@@ -168,6 +186,7 @@ def _cover(sheet: Worksheet, styles: Styles, title: str, data: Consolidated) -> 
         ("表式", f"{form.title}（{form.basis}）"),
         ("数据截至", f"{data.as_of:%Y-%m-%d %H:%M}" if data.as_of else "尚未收到报表"),
         ("报送情况", data.summary()),
+        ("审定情况", data.review_line()),
         ("汇总校验", "全部通过" if data.audits_pass else "发现问题，请查看 audit_results"),
         ("说明", _coverage(data)),
     ]
