@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import secrets
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -23,6 +23,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from huizong import auditlog
 from huizong.errors import UsageError
 from huizong.registry import Registry, Unit
 
@@ -143,6 +144,7 @@ class Accounts:
                     (unit.code, role, _LIGHT.hash(password), _token_hash(token), secrets.token_hex(8), now, now),
                 )
                 issued.append(Issued(unit.code, unit.name, role, password, token))
+        self._log([(i.code, f"开设账号（{'办公室' if i.role == 'office' else '填报单位'}）") for i in issued if i.new])
         return issued
 
     def reset(self, unit: Unit) -> Issued:
@@ -155,6 +157,7 @@ class Accounts:
                 " locked_until = NULL, epoch = ?, changed_at = ? WHERE code = ?",
                 (_LIGHT.hash(password), _token_hash(token), secrets.token_hex(8), _now().isoformat(), unit.code),
             )
+        self._log([(unit.code, "重置密码和令牌（原会话全部失效）")])
         return Issued(unit.code, unit.name, role, password, token)
 
     def disable(self, code: str) -> None:
@@ -164,6 +167,15 @@ class Accounts:
                 "UPDATE accounts SET disabled = 1, epoch = ?, changed_at = ? WHERE code = ?",
                 (secrets.token_hex(8), _now().isoformat(), code),
             )
+        self._log([(code, "停用账号")])
+
+    def _log(self, changes: Sequence[tuple[str, str]]) -> None:
+        """Account changes go into the audit log through its journal (the warehouse may be held by the portal)."""
+        if not changes:
+            return
+        actor, remote, source = auditlog.command_user()
+        entries = [auditlog.Entry("account", actor, code, None, code, what, remote, source) for code, what in changes]
+        auditlog.journal(self.path.parents[1], entries)
 
     @staticmethod
     def _role(db: sqlite3.Connection, code: str) -> str:

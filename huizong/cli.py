@@ -17,7 +17,7 @@ from typing import Any
 import click
 import duckdb
 
-from huizong import __version__
+from huizong import __version__, events
 from huizong import status as season
 from huizong.assess import Verdict, assess
 from huizong.config import Home
@@ -72,6 +72,8 @@ class _Group(click.Group):
                 raise
             click.echo(f"huizong: {storage}", err=True)
             sys.exit(storage.exit_code)
+        finally:
+            events.flush()  # the Prefect events this command sent (none without a configured server)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

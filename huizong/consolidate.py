@@ -18,7 +18,9 @@ from typing import Any
 
 import pyarrow as pa
 
+from huizong import auditlog
 from huizong import draft as drafting
+from huizong.auditlog import Entry
 from huizong.config import Home
 from huizong.cycles import Cycle
 from huizong.reference import (
@@ -90,7 +92,9 @@ def audit(wh: Warehouse, run_id: str) -> dict[str, list[dict[str, Any]]]:
 
 
 def rebuild(wh: Warehouse, home: Home, run_id: str, cycles: Sequence[Cycle] = ()) -> dict[str, list[dict[str, Any]]]:
-    """Everything derived, rebuilt whole inside the caller's transaction: reference data, totals, views, audits."""
+    """Everything derived, rebuilt whole inside the caller's transaction: reference data, totals, views, audits
+    (and the audit entries journalled by processes that could not write then)."""
+    auditlog.drain(home.root, wh)
     refresh(wh, home, cycles)
     roll_up(wh)
     return audit(wh, run_id)
@@ -106,6 +110,10 @@ def roll_up_cycle(home: Home, cycle: Cycle, dry_run: bool = False) -> Consolidat
     ):
         result.audits = rebuild(wh, home, result.run_id, [cycle])
         result.data = gather(wh, cycle, home.registry.units, result.audits_pass)
+        actor, remote, source = auditlog.command_user()
+        said = f"汇总：{result.data.summary()}；{result.data.review_line().split('：')[0]}"
+        done = Entry("consolidate", actor, cycle.owner.code, cycle.id, result.run_id, said, remote, source)
+        auditlog.write(wh, [done])
         result.own_previous = drafting.own_previous(wh, cycle) if result.data.own else {}
     return result
 

@@ -20,13 +20,14 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import TypeVar
 
 import duckdb
 import pyarrow as pa
 
+from huizong import auditlog
 from huizong.assess import Values, Verdict, assess
 from huizong.config import Home
 from huizong.consolidate import publish, rebuild
@@ -237,9 +238,12 @@ def take_in(
     arrivals: Sequence[Arrival],
     period: Period | None = None,
     progress: Callable[[int, int], None] | None = None,
+    who: tuple[str, str, str] | None = None,
 ) -> list[Outcome]:
     """Sort out, read, check and record the arrivals batch by batch, with their receipts: everything of an intake
-    but the totals and the snapshot. The duplicates' arrivals are left to ``settle`` (or ``note_run``)."""
+    but the totals and the snapshot. The duplicates' arrivals are left to ``settle`` (or ``note_run``). Each file
+    judged is an upload in the audit log, by ``who`` (actor, remote, source; default: the user of the command)."""
+    who = who or auditlog.command_user()
     done = 0
 
     def step(n: int) -> None:
@@ -259,12 +263,34 @@ def take_in(
             if k + 1 < len(parts):  # the reader processes read the next batch while this one is checked and recorded
                 pending = start_reading(home, [o.arrival.archived for o in parts[k + 1]], step)
             conclude(home, batch, readings, period)
-            record(home, run_id, batch)
+            record(home, run_id, batch, also=partial(_log_uploads, batch, who))
             write_receipts(home, batch)
             release(batch)
     finally:
         close_readers()
     return outcomes
+
+
+def _log_uploads(outcomes: Sequence[Outcome], who: tuple[str, str, str], wh: Warehouse) -> None:
+    auditlog.write(wh, uploads(outcomes, who))
+
+
+def uploads(outcomes: Sequence[Outcome], who: tuple[str, str, str]) -> list[auditlog.Entry]:
+    """Audit entries for the files of a batch that were judged: what came, for whom, and the verdict."""
+    actor, remote, source = who
+    entries = []
+    for outcome in outcomes:
+        verdict = outcome.verdict
+        if verdict is None:
+            continue
+        errors, warnings = verdict.counts()
+        said = "通过" if verdict.accepted else "退回"
+        detail = f"{outcome.arrival.source.name}：{said}（错误 {errors}，提示 {warnings}）"
+        unit = verdict.unit.code if verdict.unit else verdict.reading.meta.get("unit_code")
+        cycle = verdict.cycle.id if verdict.cycle else None
+        at = outcome.arrival.taken_at.replace(microsecond=0)
+        entries.append(auditlog.Entry("upload", actor, unit, cycle, outcome.arrival.sha256, detail, remote, source, at))
+    return entries
 
 
 def owe_nothing(home: Home) -> list[Path]:

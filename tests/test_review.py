@@ -225,3 +225,20 @@ def test_a_marked_warning_needs_an_explanation_before_approval(season: Home) -> 
     code, output = review(season, "approve", COUNTY, "990121104")
     assert code == 0, output
     assert Decimal(total(season)) > 0
+
+
+def test_uploads_consolidations_and_account_changes_are_in_the_audit_log(season: Home) -> None:
+    with duckdb.connect(str(season.published / "huizong.duckdb"), read_only=True) as con:
+        actions = dict(con.execute("SELECT action, count(*) FROM audit_log GROUP BY action").fetchall())
+        files = con.execute("SELECT count(*) FROM submissions").fetchall()[0][0]
+    assert actions["upload"] == files and actions["consolidate"] >= 2  # every judged file; the county and the city
+    result = CliRunner().invoke(main, ["accounts", "create", "--home", str(season.root), "--under", "990121101"])
+    assert result.exit_code == 0, result.output
+    journal = list((season.root / "audit").glob("*.json"))
+    assert len(journal) == 1  # the warehouse may be the portal's: the change waits in the journal
+    for _ in range(2):  # the next writer drains it; the one after removes the journal, the entry logged once
+        consolidate_cycle(season, cycle_for(season, "990121", "2025"))
+    assert not list((season.root / "audit").glob("*.json"))
+    with duckdb.connect(str(season.published / "huizong.duckdb"), read_only=True) as con:
+        rows = con.execute("SELECT 操作, 单位代码, 内容, 途径 FROM 审计日志 WHERE 操作 = '账号'").fetchall()
+    assert rows == [("账号", "990121101", "开设账号（办公室）", "命令行")]  # the top of what it was asked for

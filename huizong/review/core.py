@@ -19,6 +19,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from huizong.auditlog import Entry, write
 from huizong.config import Home
 from huizong.cycles import Cycle
 from huizong.warehouse import Warehouse
@@ -195,7 +196,16 @@ def _record(
     )
     wh.run("review/insert_reviews", incoming_reviews=reviews)
     detail = f"{ACTIONS[action]}" + (f"：{reason}" if reason else "")
-    audit(wh, [(now, who, action, r["unit_code"], cycle.id, r["sha256"], detail) for r in rows])
+    entries = [
+        Entry(action, who.actor, r["unit_code"], cycle.id, r["sha256"], detail, who.remote, who.source, now)
+        for r in rows
+    ]
+    final = finality(wh, cycle.owner.code, cycle.form.id, str(cycle.period))
+    if action in ("approve", "excuse") and final is not None and final["final"]:
+        counted = f"应报 {final['expected']} 个单位：审定 {final['approved']}，免报 {final['excused']}"
+        entries.append(Entry("cycle_final", who.actor, cycle.owner.code, cycle.id, None, counted, who.remote,
+                             who.source, now))  # fmt: skip
+    write(wh, entries)
 
 
 AuditRow = tuple[dt.datetime, Who, str, str | None, str | None, str | None, str]
@@ -203,18 +213,4 @@ AuditRow = tuple[dt.datetime, Who, str, str | None, str | None, str | None, str]
 
 def audit(wh: Warehouse, rows: Sequence[AuditRow]) -> None:
     """Append (when, who, action, unit, cycle, subject, detail) rows to the audit log, in order."""
-    if not rows:
-        return
-    columns: dict[str, pa.Array] = {
-        "n": pa.array(range(len(rows)), pa.int64()),
-        "happened_at": pa.array([r[0] for r in rows], pa.timestamp("us")),
-        "actor": pa.array([r[1].actor for r in rows], pa.string()),
-        "action": pa.array([r[2] for r in rows], pa.string()),
-        "unit_code": pa.array([r[3] for r in rows], pa.string()),
-        "cycle_id": pa.array([r[4] for r in rows], pa.string()),
-        "subject": pa.array([r[5] for r in rows], pa.string()),
-        "detail": pa.array([r[6] for r in rows], pa.string()),
-        "remote": pa.array([r[1].remote for r in rows], pa.string()),
-        "source": pa.array([r[1].source for r in rows], pa.string()),
-    }
-    wh.run("review/insert_audit", incoming_audit=pa.table(columns))
+    write(wh, [Entry(a, w.actor, u, c, s, d, w.remote, w.source, t) for t, w, a, u, c, s, d in rows])
