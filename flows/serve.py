@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import httpx
 from prefect import serve
 from prefect.deployments.runner import RunnerDeployment
+from prefect.events import DeploymentEventTrigger
 from prefect.schedules import Cron
 from prefect.settings import PREFECT_API_URL
 
@@ -32,7 +33,8 @@ TIMEZONE = "Asia/Shanghai"
 
 
 def deployments(unit: str, period: str, home: str, cron: str, timezone: str = TIMEZONE) -> list[RunnerDeployment]:
-    """The deployments an office serves: the nightly season, intake (plain and on Dask), consolidation, templates."""
+    """The deployments an office serves: the nightly season, intake (plain and on Dask), consolidation (on demand,
+    and when a cycle becomes final), templates."""
     defaults = {"unit": unit, "period": period, "home": home}
     made = [
         season.to_deployment(
@@ -45,6 +47,12 @@ def deployments(unit: str, period: str, home: str, cron: str, timezone: str = TI
             name="inbox", parameters={"home": home, "period": period}, description="收取收件箱中的报表"
         ),
         consolidate.to_deployment(name="cycle", parameters=defaults, description="汇总一个填报周期并写出汇总表"),
+        consolidate.to_deployment(
+            name="final",
+            parameters={"home": home},
+            triggers=[when_final()],
+            description="周期内应报单位全部审定或免报时，自动汇总并写出定稿汇总表（由 huizong.cycle_final 事件触发）",
+        ),
         distribute_templates.to_deployment(name="templates", parameters=defaults, description="为应报单位生成填报模板"),
     ]
     try:  # the Dask extra: pip install 'huizong[dask]'
@@ -60,6 +68,21 @@ def deployments(unit: str, period: str, home: str, cron: str, timezone: str = TI
             )
         )
     return [cast(RunnerDeployment, d) for d in made]  # to_deployment is sync here; its type says maybe async
+
+
+def when_final() -> DeploymentEventTrigger:
+    """Run the consolidation of a cycle when its last expected unit is approved or excused: the event
+    ``huizong.cycle_final`` names the cycle, and its owner, form and period become the run's parameters."""
+    return DeploymentEventTrigger(
+        name="周期定稿后汇总 (consolidate a cycle once it is final)",
+        expect={"huizong.cycle_final"},
+        match={"prefect.resource.id": "huizong.cycle.*"},
+        parameters={
+            "unit": "{{ event.resource['huizong.owner'] }}",
+            "period": "{{ event.resource['huizong.period'] }}",
+            "form": "{{ event.resource['huizong.form'] }}",
+        },
+    )
 
 
 def wait_for_deployment(name: str, seconds: float) -> None:
