@@ -38,6 +38,7 @@ from pathlib import Path
 from huizong.config import Home
 from huizong.consolidate import consolidate_cycle
 from huizong.cycles import Cycle, plan_cycle
+from huizong.demo_review import review_season
 from huizong.distribute import cycle_for, template_name
 from huizong.forms import Form
 from huizong.formulas import Value
@@ -344,14 +345,19 @@ def arrive(path: Path, deadline: dt.date, seed: int) -> Path:
 
 
 def play(home: Home, county: str, period: str, say: Callable[[str], None]) -> list[Path]:
-    """A whole season: the county's units report (last year, then this year), the county consolidates and passes its
-    workbook up; the city's departments report, the other counties send their 汇总, and the city consolidates."""
+    """A whole season: the county's units report (last year, then this year), the county reviews them (a return and
+    its correction, approvals, a reopening, an excused unit), consolidates and passes its workbook up; the city's
+    departments report, the other counties send their 汇总, and the city consolidates."""
     this = Period.parse(period)
     last_values = None
     for when, mishaps in ((this.previous, False), (this, True)):
         cycle = cycle_for(home, county, str(when))
         _, last_values = fill_cycle(cycle, home.inbox, seed=when.year, last_year=last_values, mishaps=mishaps)
         _say_intake(say, cycle.owner.name, when, run_intake(home, (), when))
+    reviewed = dt.datetime.combine(max(cycle.deadline_for(u) for u in cycle.expected), dt.time(9)) + dt.timedelta(
+        days=1
+    )
+    review_season(home, cycle, reviewed, say)
     county_result = consolidate_cycle(home, cycle_for(home, county, period))
     assert county_result.workbook is not None and county_result.data is not None
     say(f"{county_result.data.cycle.owner.name}汇总：{county_result.data.summary()}")
