@@ -5,6 +5,7 @@ leave the warehouse as running them one after another does, and the server's log
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -119,7 +120,7 @@ def test_simultaneous_triggers_take_turns(office: tuple[Home, dict[str, str]], t
     runs = _wait(env, lambda rs: len(manual(rs)) >= 4 and all(r[1] in TERMINAL for r in manual(rs)), 240)
     assert len(manual(runs)) == 4 and all(r[1] == "COMPLETED" for r in manual(runs)), runs
     # whichever intake came first (a trigger, the season's, or a scheduled one) says the rejected file in its state
-    assert sum("退回 1" in r[3] for r in runs) == 1, runs
+    assert sum("，退回 1，" in r[3] for r in runs) == 1, runs  # an intake's 通过 N，退回 N，重复 N, not a summary
     reference = Home(tmp_path / "reference")
     shutil.copytree(home.root / "registry", reference.root / "registry")
     reference.require()
@@ -129,3 +130,39 @@ def test_simultaneous_triggers_take_turns(office: tuple[Home, dict[str, str]], t
     with duckdb.connect(str(reference.warehouse), read_only=True) as con:
         alone = con.execute("SELECT sha256, unit_code, status FROM submissions ORDER BY ALL").fetchall()
     assert served == alone and len(names) == 3
+
+
+def test_a_cycle_becoming_final_runs_its_consolidation_through_the_shipped_trigger(
+    office: tuple[Home, dict[str, str]],
+) -> None:
+    """The office excuses or approves the last unit; the event huizong.cycle_final reaches the server, whose
+    automation (the `final` deployment's trigger) runs the consolidation that writes the 定稿 workbook."""
+    from huizong.review.core import document_status
+
+    home, env = office
+    huizong = str(BIN / "huizong")
+    listed = subprocess.run(
+        [huizong, "review", "list", "--cycle", "990121-annual_report-2025", "--json"],
+        env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    units = [u["unit_code"] for u in json.loads(listed.stdout)["units"] if u["state"] not in ("approved", "excused")]
+    command = [
+        huizong,
+        "review",
+        "excuse",
+        "--cycle",
+        "990121-annual_report-2025",
+        "--reason",
+        "本期无需报送",
+        "--wait",
+        "600",
+    ]
+    done = subprocess.run(
+        [*command, *[a for u in units for a in ("--unit", u)]], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    runs = _wait(env, lambda rs: any(r[0] == "final" and r[1] in TERMINAL for r in rs), 180)
+    final = [r for r in runs if r[0] == "final"]
+    assert final and final[0][1] == "COMPLETED", runs
+    workbook = home.out / "990121-annual_report-2025" / "990121_青石县_汇总_annual_report-2025.xlsx"
+    assert document_status(workbook) == "定稿"
