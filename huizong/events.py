@@ -12,6 +12,7 @@ stays as fast as before. A command flushes what it sent before it exits (``flush
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -22,8 +23,12 @@ _sent = False
 
 
 def enabled() -> bool:
+    """A server is configured: in the environment, or in the settings of a process that runs Prefect already (a
+    flow). A command that never imported Prefect does not import it (some 200 MB) just to find out."""
     if os.environ.get("PREFECT_API_URL"):
         return True
+    if "prefect.settings" not in sys.modules:
+        return False
     from prefect.settings import PREFECT_API_URL
 
     return bool(PREFECT_API_URL.value())
