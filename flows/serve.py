@@ -25,6 +25,7 @@ from prefect.events import DeploymentEventTrigger
 from prefect.schedules import Cron
 from prefect.settings import PREFECT_API_URL
 
+from flows.assess import assess as assess_flow
 from flows.consolidate import consolidate, season
 from flows.intake import intake
 from flows.templates import distribute_templates
@@ -54,6 +55,11 @@ def deployments(unit: str, period: str, home: str, cron: str, timezone: str = TI
             description="周期内应报单位全部审定或免报时，自动汇总并写出定稿汇总表（由 huizong.cycle_final 事件触发）",
         ),
         distribute_templates.to_deployment(name="templates", parameters=defaults, description="为应报单位生成填报模板"),
+        assess_flow.to_deployment(
+            name="quarterly",
+            parameters={"unit": unit, "home": home},
+            description="考核：按所给周期为各单位评分，写出考核通报和末位单位的督办函（参数 cycles）",
+        ),
     ]
     try:  # the Dask extra: pip install 'huizong[dask]'
         from flows.distributed import intake_dask

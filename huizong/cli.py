@@ -470,12 +470,14 @@ def _table(rows: Sequence[Sequence[str]]) -> None:
 
 
 def _portal_commands() -> None:
+    from huizong.assessment.commands import assess_command
     from huizong.portal.commands import accounts, serve
     from huizong.review.commands import review
 
     main.add_command(serve)
     main.add_command(accounts)
     main.add_command(review)
+    main.add_command(assess_command)
 
 
 _portal_commands()

@@ -3,7 +3,8 @@
 ``render`` prints workbooks and documents to PDF with LibreOffice (recalculating every formula on load, as Excel does
 with these files) and ``pages`` turns a PDF into PNG pages; ``problems`` reads a PDF's text positions (pdfplumber)
 and reports two characters drawn over each other, a character crossed by a cell's border (text that left its row or
-column) and a character off the page. ``python -m huizong.look`` does all of it for a data directory (``make look``).
+column), a character cut by the page's edge, and a number shown as ### (its column too narrow).
+``python -m huizong.look`` does all of it for a data directory (``make look``).
 """
 
 from __future__ import annotations
@@ -29,12 +30,17 @@ SLACK = 0.6  # points a glyph's box may reach over a border or its neighbour's b
 @dataclass(frozen=True)
 class Problem:
     page: int
-    kind: str  # overlap, crossed, off-page
+    kind: str  # overlap, crossed, off-page, hashes
     text: str
     where: tuple[float, float]
 
     def __str__(self) -> str:
-        what = {"overlap": "文字重叠", "crossed": "文字越出单元格", "off-page": "文字超出页面"}[self.kind]
+        what = {
+            "overlap": "文字重叠",
+            "crossed": "文字越出单元格",
+            "off-page": "文字超出页面",
+            "hashes": "数字或日期显示为 ###（列太窄）",
+        }[self.kind]
         return f"第 {self.page} 页（{self.where[0]:.0f}, {self.where[1]:.0f}）{what}：{self.text}"
 
 
@@ -75,6 +81,7 @@ def problems(pdf: Path) -> list[Problem]:
             chars = [c for c in drawn if c["x1"] > 0 and c["bottom"] > 0 and c["x0"] < width and c["top"] < height]
             found += _overlaps(number, chars)
             found += _crossed(number, chars, [e for e in page.edges if _is_rule(e)])
+            found += _hashes(number, page.extract_words())
     return found
 
 
@@ -112,6 +119,15 @@ def _overlaps(page: int, chars: Sequence[dict[str, Any]]) -> list[Problem]:
 
 def _area(c: dict[str, Any]) -> float:
     return float((c["x1"] - c["x0"]) * (c["bottom"] - c["top"]))
+
+
+def _hashes(page: int, words: Sequence[dict[str, Any]]) -> list[Problem]:
+    """A number or date too wide for its column, which a spreadsheet prints as ###."""
+    return [
+        Problem(page, "hashes", w["text"], (w["x0"], w["top"]))
+        for w in words
+        if len(w["text"]) >= 2 and set(w["text"]) == {"#"}
+    ]
 
 
 def _is_rule(edge: dict[str, Any]) -> bool:

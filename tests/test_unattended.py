@@ -67,7 +67,7 @@ def test_the_nightly_schedule_is_in_the_offices_time_zone_and_parameters_are_des
     from flows.serve import deployments
 
     served = {d.name: d for d in deployments("990121", "2025", str(tmp_path), "0 2 * 1-3 *")}
-    assert set(served) == {"nightly", "inbox", "dask", "cycle", "final", "templates"}
+    assert set(served) == {"nightly", "inbox", "dask", "cycle", "final", "templates", "quarterly"}
     assert [t.expect for t in served["final"].triggers] == [{"huizong.cycle_final"}]  # consolidates once final
     schedule = served["nightly"].schedules[0].schedule
     assert schedule.cron == "0 2 * 1-3 *" and schedule.timezone == "Asia/Shanghai"
