@@ -1,5 +1,6 @@
 """The receipt (回执) an office sends back for a submission: the verdict, the findings, and the unit's own tables
-as they were read, with every cell that has a finding highlighted and commented.
+as they were read, with every cell that has a finding highlighted and commented. A report the office returned (退回)
+after review carries the office's reason, who returned it and when, on the 回执 sheet.
 
 Everything a unit wrote is written back as text or numbers, never as a formula (``strings_to_formulas`` is off and
 text goes through ``write_string``), so a cell that starts with ``=``, ``+``, ``-`` or ``@`` stays inert.
@@ -31,13 +32,26 @@ from huizong.template import BOOK_OPTIONS
 
 
 @dataclass(frozen=True)
+class Returned:
+    """The office's return of a report after review: why, by whom, when."""
+
+    reason: str
+    by: str
+    at: dt.datetime
+
+    def line(self) -> str:
+        return f"{self.reason}（{self.by}，{self.at:%Y-%m-%d %H:%M}）"
+
+
+@dataclass(frozen=True)
 class Receipt:
-    """What the office knows about the file beside its verdict."""
+    """What the office knows about the file beside its verdict (and its return, when the office sent it back)."""
 
     file_name: str
     sha256: str
     received_at: dt.datetime
     late: bool | None = None
+    returned: Returned | None = None
 
 
 def feedback_path(out: Path, verdict: Verdict, receipt: Receipt) -> Path:
@@ -89,14 +103,11 @@ def _summary(sheet: Worksheet, fmt: Formats, verdict: Verdict, receipt: Receipt)
     sheet.merge_range(0, 0, 0, 1, heading, fmt.title)
     rows.text(0, 0, heading, 16, last_col=1)
     rows.need(0, 30)
-    verdict_text = "通过" if verdict.accepted else "退回，请修改后重新报送"
-    advice = (
-        "已通过审核，无需重新报送。" + ("“提示”各项请核实，如有误请修改后重新报送。" if warnings else "")
-        if verdict.accepted
-        else "请按“问题清单”逐项修改，在原模板中修改后重新报送（不要复制到新文件）。"
-    )
+    verdict_text, advice = _conclusion(verdict, receipt, warnings)
+    returned = [("退回", receipt.returned.line())] if receipt.returned else []
     facts = [
         ("审核结论", verdict_text),
+        *returned,
         ("填报单位", who),
         ("表式", f"{form.title}（{form.basis}）" if form else "无法识别"),
         ("报告期", Period.parse(meta["period"]).label if "period" in meta else "无法识别"),
@@ -109,12 +120,26 @@ def _summary(sheet: Worksheet, fmt: Formats, verdict: Verdict, receipt: Receipt)
     ]
     for row, (key, value) in enumerate(facts, start=2):
         sheet.write_string(row, 0, key, fmt.heading)
-        sheet.write_string(row, 1, value, fmt.check if key == "审核结论" and not verdict.accepted else fmt.row_label)
+        marked = key == "退回" or (key == "审核结论" and (not verdict.accepted or receipt.returned))
+        sheet.write_string(row, 1, value, fmt.check if marked else fmt.row_label)
         rows.text(row, 1, value)
     rows.apply(sheet)
     print_list(sheet, None, landscape=False)
     sheet.hide_gridlines(2)
     sheet.activate()
+
+
+def _conclusion(verdict: Verdict, receipt: Receipt, warnings: int) -> tuple[str, str]:
+    """The verdict in a few words, and what the unit should do next."""
+    if receipt.returned:
+        return (
+            "退回（政务公开办公室审核后退回），请修改后重新报送",
+            "请按“退回”一行所写的理由核实修改，在原模板中修改后重新报送（不要复制到新文件）。",
+        )
+    if verdict.accepted:
+        notes = "“提示”各项请核实，如有误请修改后重新报送。" if warnings else ""
+        return "通过", "已通过审核，无需重新报送。" + notes
+    return "退回，请修改后重新报送", "请按“问题清单”逐项修改，在原模板中修改后重新报送（不要复制到新文件）。"
 
 
 FINDING_COLUMNS = (

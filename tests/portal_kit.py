@@ -13,7 +13,11 @@ import httpx
 from bench.server import running_portal
 from huizong.accounts import Issued
 from huizong.config import Home
+from huizong.consolidate import publish, rebuild
+from huizong.distribute import cycle_for
+from huizong.intake import new_run_id
 from huizong.periods import Period
+from huizong.review.core import Who, decide
 from huizong.template import write_template
 
 COUNTY, TOWNSHIP, OTHER_TOWNSHIP, DEPARTMENT = "990121", "990121101", "990121102", "990121501"
@@ -32,12 +36,32 @@ class Served:
 
 
 def copy_played(played: Home, target: Path) -> Served:
-    """A copy of the played demo season with accounts for the whole city (the city office, its counties' offices
-    and every unit)."""
+    """A copy of the played demo season, its reports under review again (what the demo's office approved or excused
+    is reopened, so units may hand in again), with accounts for the whole city (the city office, its counties'
+    offices and every unit)."""
     shutil.copytree(played.root, target, ignore=shutil.ignore_patterns("portal", "portal.json"))
     home = Home(target)
+    reopen_decided(home)
     issued = {i.code: i for i in home.accounts.create_under(home.registry, CITY)}
     return Served(home, issued)
+
+
+def reopen_decided(home: Home) -> None:
+    """Reopen every approved or excused report, as an office does before reviewing a season again."""
+    query = (
+        "SELECT r.cycle_id, r.owner, r.period, c.form_id || '/' || c.form_version, list(r.unit_code ORDER BY "
+        "r.unit_code) FROM review_state AS r JOIN cycles AS c USING (cycle_id) "
+        "WHERE r.state IN ('approved', 'excused') GROUP BY ALL ORDER BY 1"
+    )
+    who = Who("测试（命令行）", "localhost", "cli")
+    with home.connect() as wh:
+        decided = wh.con.execute(query).fetchall()
+        for _, owner, period, form, units in decided:
+            cycle = cycle_for(home, owner, period, form)
+            outcomes = decide(home, wh, cycle, "reopen", units, "重新审核", who)
+            assert all(o.done for o in outcomes), [o.message for o in outcomes if not o.done]
+        rebuild(wh, home, new_run_id("test"))
+    publish(home)
 
 
 def filled(home: Home, code: str, target: Path, period: int = 2025, **changes: int | Decimal | str) -> Path:

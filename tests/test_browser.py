@@ -1,5 +1,6 @@
 """The portal in a real browser (Debian's Chromium driven by Playwright) against ``huizong serve`` in its own process:
-a township's first season through the portal, the office's board, and a unit kept out of another's reports.
+a township's first season through the portal, the office's board, the office's review (a report returned with a
+reason, corrected and approved), and a unit kept out of another's reports.
 
 Screenshots go to ``<tmp>/shots`` (and to ``$HUIZONG_SHOTS`` when set, to look at them).
 """
@@ -14,7 +15,9 @@ from pathlib import Path
 import duckdb
 import openpyxl
 import pytest
+from python_calamine import CalamineWorkbook
 
+from huizong.accounts import Issued
 from huizong.config import Home
 from huizong.layout import layout_form
 from tests.portal_kit import COUNTY, Served, copy_played, running_portal
@@ -53,9 +56,10 @@ class Shots:
         for f in self.folders:
             f.mkdir(parents=True, exist_ok=True)
 
-    def take(self, page: object, name: str) -> None:
+    def take(self, page: object, name: str, full_page: bool = True) -> None:
+        """The whole page, or what the window shows (where a bar sticks to the window's bottom)."""
         path = self.folders[0] / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
+        page.screenshot(path=str(path), full_page=full_page)  # type: ignore[attr-defined]
         for extra in self.folders[1:]:
             shutil.copy(path, extra / path.name)
 
@@ -71,14 +75,14 @@ def _missing_unit(home: Home) -> str:
     return str(row[0])
 
 
-def _fill(home: Home, template: Path, target: Path, carried_forward: int) -> Path:
+def _fill(home: Home, template: Path, target: Path, carried_forward: int, received: int = 3) -> Path:
     """What a clerk does in Excel: open the template, type the numbers, save (here with openpyxl)."""
     form = home.catalog.get("annual_report/2021")
     layouts = layout_form(form)
     book = openpyxl.load_workbook(template)
     values = {c: 0 for c in form.inputs} | {
-        "t3.new_received.natural_person": 3,
-        "t3.granted.natural_person": 2,
+        "t3.new_received.natural_person": received,
+        "t3.granted.natural_person": received - 1,
         "t3.carried_forward.natural_person": carried_forward,
     }
     for code, value in values.items():
@@ -88,16 +92,23 @@ def _fill(home: Home, template: Path, target: Path, carried_forward: int) -> Pat
     return target
 
 
-def _sign_in(page: object, url: str, code: str, password: str, new_password: str) -> None:
+def _sign_in(page: object, url: str, served: Served, code: str) -> None:
+    """Sign in as ``code``; the first time, change the one-time password as the portal asks (and remember it)."""
+    issued = served.issued[code]
     page.goto(f"{url}/login")  # type: ignore[attr-defined]
     page.fill("input[name=code]", code)  # type: ignore[attr-defined]
-    page.fill("input[name=password]", password)  # type: ignore[attr-defined]
+    page.fill("input[name=password]", issued.password)  # type: ignore[attr-defined]
     page.click("button[type=submit]")  # type: ignore[attr-defined]
-    page.wait_for_url("**/password")  # type: ignore[attr-defined]
-    page.fill("input[name=old]", password)  # type: ignore[attr-defined]
+    page.wait_for_url(lambda to: "/login" not in to)  # type: ignore[attr-defined]
+    if not page.url.endswith("/password"):  # type: ignore[attr-defined]
+        return
+    new_password = f"新密码-{code[-3:]}-2026"
+    page.fill("input[name=old]", issued.password)  # type: ignore[attr-defined]
     page.fill("input[name=new]", new_password)  # type: ignore[attr-defined]
     page.fill("input[name=again]", new_password)  # type: ignore[attr-defined]
     page.click("button[type=submit]")  # type: ignore[attr-defined]
+    page.wait_for_url(lambda to: not to.endswith("/password"))  # type: ignore[attr-defined]
+    served.issued[code] = Issued(code, issued.name, issued.role, new_password, issued.token)
 
 
 def _board_state(page: object, url: str, unit: str) -> str:
@@ -111,14 +122,14 @@ def test_a_township_hands_in_corrects_and_the_office_sees_it(
     shots = Shots(tmp_path / "shots")
     unit = _missing_unit(served.home)
     office = browser.new_page(locale="zh-CN")  # type: ignore[attr-defined]
-    _sign_in(office, url, COUNTY, served.issued[COUNTY].password, "县办新密码-2026")
+    _sign_in(office, url, served, COUNTY)
     office.wait_for_url("**/office")
     shots.take(office, "01-office-cycles")
     assert _board_state(office, url, unit).startswith("逾期未报")
     shots.take(office, "02-office-board-before")
 
     clerk = browser.new_context(locale="zh-CN", accept_downloads=True).new_page()  # type: ignore[attr-defined]
-    _sign_in(clerk, url, unit, served.issued[unit].password, "乡镇新密码-2026")
+    _sign_in(clerk, url, served, unit)
     clerk.wait_for_url(f"**/units/{unit}")
     shots.take(clerk, "03-unit-page")
     with clerk.expect_download() as download:
@@ -155,7 +166,7 @@ def test_a_unit_cannot_open_another_units_pages(served: Served, url: str, browse
         row = con.execute("SELECT sha256 FROM submissions WHERE unit_code = ? LIMIT 1", [other]).fetchone()
     assert row is not None
     page = browser.new_page(locale="zh-CN")  # type: ignore[attr-defined]
-    _sign_in(page, url, unit, served.issued[unit].password, "另一个新密码-2026")
+    _sign_in(page, url, served, unit)
     page.wait_for_url(f"**/units/{unit}")
     for path in (f"/units/{other}", f"/units/{other}/history", f"/submissions/{row[0]}",
                  f"/submissions/{row[0]}/receipt", f"/api/v1/submissions/{row[0]}", f"/cycles/{CYCLE}"):  # fmt: skip
@@ -163,3 +174,85 @@ def test_a_unit_cannot_open_another_units_pages(served: Served, url: str, browse
         assert response is not None and response.status == 404, path
         assert "未找到" in page.content()
     Shots(tmp_path / "shots").take(page, "08-refused")
+
+
+REASON = "表三“本年新收政府信息公开申请数量”与业务台账不符，请核实后重新报送"
+
+
+def _waiting_township(home: Home) -> str:
+    with duckdb.connect(str(home.published / "huizong.duckdb"), read_only=True) as con:
+        row = con.execute(
+            "SELECT unit_code FROM review_state WHERE cycle_id = ? AND state = 'submitted' AND unit_kind = 'township' "
+            "AND unit_code NOT IN ('990121106', '990121107') ORDER BY unit_code DESC LIMIT 1",
+            [CYCLE],
+        ).fetchone()
+    assert row is not None
+    return str(row[0])
+
+
+def _download(page: object, click: str, target: Path) -> Path:
+    with page.expect_download() as download:  # type: ignore[attr-defined]
+        page.click(click)  # type: ignore[attr-defined]
+    download.value.save_as(target)
+    return target
+
+
+def test_the_office_returns_a_report_the_township_corrects_it_and_the_office_approves(
+    served: Served, url: str, browser: object, tmp_path: Path
+) -> None:
+    shots = Shots(tmp_path / "shots")
+    unit = _waiting_township(served.home)
+    office = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    _sign_in(office, url, served, COUNTY)
+    office.goto(f"{url}/cycles/{CYCLE}")
+    office.click("text=审核报表")
+    office.wait_for_url(f"**/cycles/{CYCLE}/review")
+    office.select_option("select[name=kind]", "township")
+    office.click("form.filter >> text=筛选")
+    card = office.locator(f"section.unit[data-unit='{unit}']")
+    assert "待审核" in card.inner_text() and "同类中位数" in card.inner_text() and "上期（2024）" in card.inner_text()
+    shots.take(office, "09-review-queue", full_page=False)
+    card.locator(f"input[name=reason_{unit}]").fill(REASON)
+    card.locator("button.act-return").click()
+    office.wait_for_selector("#outcomes")
+    assert "已办理" in office.inner_text("#outcomes") and "已退回" in office.inner_text("#outcomes")
+    assert office.inner_text(f"#others tr[data-unit='{unit}'] .tag") == "退回"
+    shots.take(office, "10-review-after-the-return", full_page=False)
+
+    clerk = browser.new_context(locale="zh-CN", accept_downloads=True).new_page()  # type: ignore[attr-defined]
+    _sign_in(clerk, url, served, unit)
+    clerk.goto(f"{url}/units/{unit}")
+    notice = clerk.locator(f".notice[data-notice=returned][data-cycle='{CYCLE}']")
+    assert REASON in notice.inner_text() and "青石县（990121）" in notice.inner_text()
+    assert clerk.inner_text(f"tr[data-cycle='{CYCLE}'] td.review") == "退回"
+    shots.take(clerk, "11-unit-returned")
+    receipt = _download(clerk, f".notice[data-cycle='{CYCLE}'] >> text=下载回执", tmp_path / "回执.xlsx")
+    summary = dict(row[:2] for row in CalamineWorkbook.from_path(str(receipt)).get_sheet_by_name("回执").to_python())
+    assert summary["退回"].startswith(REASON) and "青石县（990121）" in summary["退回"]
+
+    clerk.click(f"tr[data-cycle='{CYCLE}'] >> text=审核结果")
+    assert clerk.inner_text("h1").startswith("退回") and REASON in clerk.inner_text(".notice[data-notice=returned]")
+    shots.take(clerk, "11b-verdict-returned")
+    clerk.go_back()
+    template = _download(clerk, f"tr[data-cycle='{CYCLE}'] >> text=下载模板", tmp_path / "模板.xlsx")
+    clerk.set_input_files("input[name=file]", str(_fill(served.home, template, tmp_path / "改正后.xlsx", 1, 4)))
+    clerk.click("text=上传并校验")
+    clerk.wait_for_url("**/submissions/**")
+    assert clerk.inner_text("h1").startswith("通过") and "待审核" in clerk.inner_text("h1")
+
+    office.goto(f"{url}/cycles/{CYCLE}/review?kind=township")
+    card = office.locator(f"section.unit[data-unit='{unit}']")
+    assert "此前：退回" in card.inner_text() and REASON in card.inner_text()  # waiting for review again
+    card.locator("button.act-approve").click()
+    office.wait_for_selector("#outcomes")
+    assert "已审定" in office.inner_text("#outcomes"), office.inner_text("#outcomes")
+    assert office.inner_text(f"#others tr[data-unit='{unit}'] .tag") == "审定"
+    office.goto(f"{url}/units/{unit}")
+    taken = office.locator("#trail tr[data-source=portal]")  # the office reads the unit's history
+    assert [taken.nth(i).get_attribute("data-action") for i in range(4)] == ["approve", "upload", "account", "return"]
+    shots.take(office, "12-unit-history-for-the-office")
+    clerk.goto(f"{url}/units/{unit}")
+    approved = clerk.inner_text(f".notice[data-notice=approved][data-cycle='{CYCLE}']")
+    assert "已审定" in approved and "将被拒收" in approved and "重新打开" in approved
+    assert clerk.locator("#trail").count() == 0  # a unit does not read the audit trail
+    shots.take(clerk, "13-unit-approved")

@@ -1,8 +1,11 @@
-"""The portal over a played demo season: who may see what (a matrix), signing in, CSRF, and handing files in."""
+"""The portal over a played demo season: who may see what (a matrix), signing in, CSRF, handing files in, and the
+office's review (the queue, decisions through the API and the page, the unit's side of them, the audit trail)."""
 
 from __future__ import annotations
 
 import io
+import re
+import statistics
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from fastapi.testclient import TestClient
+from python_calamine import CalamineWorkbook
 
 from huizong.config import Home
 from huizong.portal.app import create_app
@@ -31,6 +35,7 @@ from tests.portal_kit import (
 )
 
 CYCLE = "990121-annual_report-2025"
+CITY_CYCLE = "990100-annual_report-2025"
 ACTORS = ("anonymous", TOWNSHIP, OTHER_TOWNSHIP, COUNTY, OTHER_COUNTY, CITY)
 
 
@@ -93,6 +98,12 @@ API = [
     (f"/api/v1/cycles/{CYCLE}/workbook", (401, 404, 404, 200, 404, 200)),
     (f"/api/v1/cycles/{CYCLE}/draft", (401, 404, 404, 200, 404, 200)),
     ("/api/v1/snapshot", (401, 403, 403, 403, 403, 200)),
+    (f"/api/v1/cycles/{CYCLE}/review", (401, 404, 404, 200, 404, 200)),
+    (f"/api/v1/cycles/{CYCLE}/review?kind=township", (401, 404, 404, 200, 404, 200)),
+    (f"/api/v1/cycles/{CITY_CYCLE}/review", (401, 404, 404, 404, 404, 200)),  # the county reports in it, no more
+    ("/api/v1/cycles/no-such-cycle/review", (401, 404, 404, 404, 404, 404)),
+    (f"/api/v1/units/{TOWNSHIP}/audit", (401, 403, 404, 200, 404, 200)),  # a unit does not read its own trail
+    ("/api/v1/units/999999999/audit", (401, 404, 404, 404, 404, 404)),
 ]
 PAGES = [
     (f"/units/{TOWNSHIP}", (303, 200, 404, 200, 404, 200)),
@@ -103,6 +114,9 @@ PAGES = [
     ("/office", (303, 303, 303, 200, 200, 200)),
     ("/submissions/{accepted}", (303, 200, 404, 200, 404, 200)),
     ("/snapshot", (303, 403, 403, 403, 403, 200)),
+    (f"/cycles/{CYCLE}/review", (303, 404, 404, 200, 404, 200)),
+    (f"/cycles/{CYCLE}/review?kind=department", (303, 404, 404, 200, 404, 200)),
+    (f"/cycles/{CITY_CYCLE}/review", (303, 404, 404, 404, 404, 200)),
     ("/no/such/page", (404, 404, 404, 404, 404, 404)),
 ]
 
@@ -319,6 +333,9 @@ def test_the_inbox_keeps_working_while_the_portal_runs(played: tuple[Home, str],
         else:
             pytest.fail("the portal did not take in the inbox")
     assert not path.exists() and list(other.home.processed.glob("*/竹庄镇.xlsx"))
+    with duckdb.connect(str(other.home.warehouse), read_only=True) as con:
+        logged = con.execute("SELECT actor, source FROM audit_log WHERE detail LIKE '竹庄镇.xlsx：%'").fetchall()
+    assert logged == [("收件箱（报送平台）", "portal")]
 
 
 HAND_IN = ("anonymous", TOWNSHIP, OTHER_TOWNSHIP, COUNTY, CITY)
@@ -354,3 +371,181 @@ def test_a_cycle_that_only_expects_the_office_shows_no_one_elses_counts(served: 
     own = next(c for c in cycles if c["cycle_id"] == CYCLE)
     assert not city["managed"] and city["expected"] is None and city["received"] is None
     assert own["managed"] and own["expected"] == 59
+
+
+# ── the office's review ──
+
+DECIDE = (401, 404, 404, 409, 404, 409)  # allowed, and refused by the state: reopening a report waiting for review
+
+
+def _api_decide(client: TestClient, served: Served, actor: str, cycle: str = CYCLE, **body: object) -> tuple[int, dict]:
+    headers = served.token(actor) if actor != "anonymous" else {}
+    got = TestClient(client.app).post(f"/api/v1/cycles/{cycle}/review", headers=headers, json=body)
+    return got.status_code, got.json()
+
+
+def _state(client: TestClient, served: Served, unit: str) -> str:
+    queue = client.get(f"/api/v1/cycles/{CYCLE}/review", headers=served.token(COUNTY)).json()
+    return str(next(u["state"] for u in queue["units"] if u["unit_code"] == unit))
+
+
+def test_who_may_take_a_decision(served: Served, app_client: TestClient, browsers: dict[str, TestClient]) -> None:
+    unit = "990121110"
+    for actor, expected in zip(ACTORS, DECIDE, strict=True):
+        status, body = _api_decide(app_client, served, actor, action="reopen", units=[unit], reason="核实")
+        assert status == expected, f"{actor}: {body}"
+        if expected == 409:
+            assert "不能重新打开" in body["detail"] and body["outcomes"][0]["done"] is False
+    for actor, expected in zip(ACTORS, (303, 404, 404, 409, 404, 409), strict=True):
+        client = browsers[actor]
+        token = csrf_of(client.get("/login" if actor == "anonymous" else f"/units/{actor}").text)
+        form = {"csrf": token, "one": f"reopen:{unit}", f"reason_{unit}": "核实"}
+        got = client.post(f"/cycles/{CYCLE}/review", data=form, follow_redirects=False)
+        assert got.status_code == expected, f"{actor}: {got.text[:300]}"
+    forged = browsers[COUNTY].post(f"/cycles/{CYCLE}/review", data={"one": f"approve:{unit}"})
+    assert forged.status_code == 403 and "CSRF" in forged.text
+    assert _state(app_client, served, unit) == "submitted"
+
+
+def test_the_queue_shows_findings_explanation_last_period_and_peers(
+    served: Served, app_client: TestClient, browsers: dict[str, TestClient], tmp_path: Path
+) -> None:
+    code = "990121106"
+    path = filled(served.home, code, tmp_path / "w.xlsx", **{"t3.new_received.natural_person": 40,
+                  "t3.granted.natural_person": 39})  # fmt: skip
+    with path.open("rb") as stream:
+        handed = app_client.post(
+            "/api/v1/submissions", headers=served.token(code), files={"file": stream}, data={"explanation": "已核实"}
+        ).json()
+    assert handed["status"] == "accepted" and handed["findings"]
+    queue = app_client.get(f"/api/v1/cycles/{CYCLE}/review", headers=served.token(COUNTY)).json()
+    states = [u["state"] for u in queue["units"]]
+    assert states == sorted(states, key=lambda s: s != "submitted")  # those waiting first
+    assert queue["counts"]["submitted"] == states.count("submitted") and queue["previous_period"] == "2024"
+    unit = next(u for u in queue["units"] if u["unit_code"] == code)
+    assert unit["state"] == "submitted" and unit["state_label"] == "待审核" and unit["explanation"] == "已核实"
+    assert unit["actions"] == ["approve", "return", "excuse"]
+    assert all(f["sheet"] and f["cell"] for f in unit["findings"]) and len(unit["findings"]) == len(handed["findings"])
+    new = next(f for f in unit["figures"] if f["key"] == "new")
+    before = _query(app_client, "SELECT sum(v.number) FROM submissions s JOIN cell_values v USING (sha256) "
+                    "WHERE s.unit_code = $u AND s.period = '2024' AND s.status = 'accepted' "
+                    "AND v.code = 't3.new_received.total'", {"u": code})  # fmt: skip
+    townships = [
+        next(f["value"] for f in u["figures"] if f["key"] == "new")
+        for u in queue["units"]
+        if u["unit_kind"] == "township" and u["state"] in ("submitted", "approved")
+    ]
+    assert new["value"] == 40 and new["previous"] == before[0][0] and new["change"] == 40 - before[0][0]
+    assert new["peers"] == statistics.median(townships) and new["peer_count"] == len(townships)
+    assert new["far_from_peers"] == (new["peers"] * 2 + 5 <= 40)
+    page = browsers[COUNTY].get(f"/cycles/{CYCLE}/review?kind=township").text  # the page shows the same
+    card = page[page.index(f'data-unit="{code}"') :].split("</section>")[0]
+    assert "已核实" in card and f"{handed['findings'][0]['sheet']}!{handed['findings'][0]['cell']}" in card
+    assert "上期（2024）" in card and "同类中位数" in card and 'value="approve:990121106"' in card
+    assert 'data-unit="990121501"' not in page  # a department: not of the kind asked for
+
+
+def test_a_return_through_the_api_reaches_the_unit_with_its_reason(
+    served: Served, app_client: TestClient, browsers: dict[str, TestClient]
+) -> None:
+    unit, reason = "990121107", "表三“本年新收申请”与业务台账不符，请核实"
+    before = _query(app_client, "SELECT count(*) FROM audit_log WHERE action = 'return'", {})[0][0]
+    status, body = _api_decide(app_client, served, COUNTY, action="return", units=[unit], reason=reason)
+    assert status == 200 and body["outcomes"] == [
+        {"unit_code": unit, "unit_name": "青圩镇", "action": "return", "done": True, "message": "青圩镇：已退回"}
+    ]
+    assert _state(app_client, served, unit) == "returned"
+    logged = _query(app_client, "SELECT actor, remote, source, detail FROM audit_log WHERE action = 'return' "
+                    "AND unit_code = $u", {"u": unit})  # fmt: skip
+    assert logged == [(COUNTY, "testclient", "portal", f"退回：{reason}")] and before + 1 == before + len(logged)
+    with duckdb.connect(str(served.home.published / "huizong.duckdb"), read_only=True) as con:
+        published = con.execute("SELECT state FROM review_state WHERE unit_code = ? AND cycle_id = ?", [unit, CYCLE])
+        assert published.fetchall() == [("returned",)]  # rebuilt and published as the CLI does
+
+    clerk = TestClient(app_client.app)
+    sign_in_changed(clerk, served, unit)
+    page = clerk.get(f"/units/{unit}").text
+    assert 'data-notice="returned"' in page and reason in page and "青石县（990121）" in page
+    assert 'id="trail"' not in page  # the unit reads the reason, not the audit trail
+    sha = _sha(served, f"SELECT sha256 FROM review_state WHERE unit_code = '{unit}' AND cycle_id = '{CYCLE}'")
+    verdict = clerk.get(f"/submissions/{sha}").text
+    assert "退回：请按审核意见修改后重新报送" in verdict and reason in verdict
+    receipt = clerk.get(f"/submissions/{sha}/receipt")
+    assert receipt.status_code == 200 and receipt.content[:2] == b"PK"
+    book = CalamineWorkbook.from_filelike(io.BytesIO(receipt.content))
+    summary = dict(row[:2] for row in book.get_sheet_by_name("回执").to_python())
+    assert summary["审核结论"].startswith("退回") and summary["退回"].startswith(f"{reason}（青石县（990121），")
+
+    status, body = _api_decide(app_client, served, COUNTY, action="return", units=[unit], reason="再退")
+    assert status == 409 and "已退回" in body["detail"] and "不能退回" in body["detail"]
+    status, body = _api_decide(app_client, served, COUNTY, action="excuse", units=[unit], reason=" ")
+    assert status == 422 and body["detail"] == "免报须写明理由"
+    status, body = _api_decide(app_client, served, COUNTY, action="approve", units=[])
+    assert status == 422 and "勾选" in body["detail"]
+    assert _api_decide(app_client, served, COUNTY, action="sign", units=[unit])[0] == 422
+
+
+def test_a_batch_through_the_page_with_one_refused_unit(
+    served: Served, app_client: TestClient, browsers: dict[str, TestClient], tmp_path: Path
+) -> None:
+    office = browsers[COUNTY]
+    failed = _sha(served, f"SELECT unit_code FROM review_state WHERE cycle_id = '{CYCLE}' AND state = 'failed'")
+    page = office.get(f"/cycles/{CYCLE}/review")
+    assert page.status_code == 200 and 'value="990121108"' in page.text and "同类中位数" in page.text
+    picked = ["990121108", "990121109", failed]
+    form = {"csrf": csrf_of(page.text), "action": "approve", "reason": "", "units": picked, "batch": "1"}
+    got = office.post(f"/cycles/{CYCLE}/review", data=form)
+    assert got.status_code == 200
+    assert '<li class="ok" data-unit="990121108">已办理：杨滩镇：已审定</li>' in got.text
+    assert '<li class="ok" data-unit="990121109">' in got.text
+    refused = re.search(rf'<li class="bad" data-unit="{failed}">未办理：([^<]+)</li>', got.text)
+    assert refused and "未通过校验" in refused.group(1) and "不能审定" in refused.group(1)
+    assert [_state(app_client, served, u) for u in picked] == ["approved", "approved", "failed"]
+
+    approved = TestClient(app_client.app)  # the unit's side: a locked report says so, and a new file is refused
+    sign_in_changed(approved, served, "990121108")
+    notice = approved.get("/units/990121108").text
+    assert 'data-notice="approved"' in notice and "将被拒收" in notice and "重新打开" in notice
+    locked = _api_upload(app_client, served, "990121108", filled(served.home, "990121108", tmp_path / "a.xlsx"))
+    assert locked["status"] == "rejected" and "LOCK" in [f["rule"] for f in locked["findings"]]
+
+    missing = _sha(served, f"SELECT unit_code FROM review_state WHERE cycle_id = '{CYCLE}' AND state = 'missing'")
+    one = {"csrf": csrf_of(page.text), "one": f"excuse:{missing}", f"reason_{missing}": "机构撤并", "reason": ""}
+    assert office.post(f"/cycles/{CYCLE}/review", data=one).status_code == 200
+    assert _state(app_client, served, missing) == "excused"
+    again = {"csrf": csrf_of(page.text), "one": "reopen:990121108", "reason_990121108": ""}
+    needs = office.post(f"/cycles/{CYCLE}/review", data=again)
+    assert needs.status_code == 422 and "重新打开须写明理由" in needs.text
+    again["reason_990121108"] = "单位申请更正"
+    assert office.post(f"/cycles/{CYCLE}/review", data=again).status_code == 200
+    assert 'data-notice="reopened"' in approved.get("/units/990121108").text
+
+
+def test_the_office_reads_a_units_audit_trail(
+    served: Served, app_client: TestClient, browsers: dict[str, TestClient]
+) -> None:
+    trail = app_client.get("/api/v1/units/990121106/audit", headers=served.token(COUNTY)).json()
+    portal = [(r["action"], r["source"], r["remote"], r["actor"]) for r in trail if r["source"] == "portal"]
+    assert ("upload", "portal", "testclient", "990121106") in portal and (
+        "explain",
+        "portal",
+        "testclient",
+        "990121106",
+    ) in portal
+    assert [r["seq"] for r in trail] == sorted((r["seq"] for r in trail), reverse=True)  # newest first
+    own = app_client.get(f"/api/v1/units/{TOWNSHIP}/audit", headers=served.token(CITY)).json()
+    assert any(r["action"] == "account" and r["detail"] == "修改初始密码" and r["source"] == "portal" for r in own)
+    assert any(r["action"] == "explain" and r["source"] == "portal" for r in own)
+    page = browsers[COUNTY].get("/units/990121107").text
+    assert 'id="trail"' in page and 'data-action="return"' in page and "退回：表三" in page and "报送平台" in page
+    assert 'id="trail"' not in browsers[TOWNSHIP].get(f"/units/{TOWNSHIP}").text
+
+
+def test_the_review_routes_are_documented(app_client: TestClient) -> None:
+    guide = (Path(__file__).resolve().parents[1] / "docs" / "portal.md").read_text(encoding="utf-8")
+    page = app_client.get("/api/docs").text
+    for method, route in (("GET", "/cycles/{cycle_id}/review"), ("POST", "/cycles/{cycle_id}/review"),
+                          ("GET", "/units/{code}/audit")):  # fmt: skip
+        assert f"{method} /api/v1{route}" in page
+        assert f"{method} /api/v1{route.replace('{cycle_id}', '{id}')}" in guide
+    assert "approve / return / reopen / excuse" in page and "请求体" in page  # the JSON body, described

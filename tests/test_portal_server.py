@@ -90,8 +90,10 @@ def test_the_next_start_judges_what_was_journalled_and_not_recorded(served: Serv
     with duckdb.connect(str(served.home.warehouse), read_only=True) as con:
         rows = con.execute("SELECT upload_id, account, received_at::VARCHAR FROM uploads").fetchall()
         sources = con.execute("SELECT source_path FROM receipts WHERE sha256 = ?", [digest]).fetchall()
+        logged = con.execute("SELECT actor, remote, source FROM audit_log WHERE subject = ?", [digest]).fetchall()
     assert rows == [("u-left-behind", code, "2026-01-18 10:00:00")]
     assert sources == [(f"portal:{code}/a.xlsx",)]
+    assert logged == [(code, "127.0.0.1", "portal")]  # logged once, with the upload it was recorded with
 
 
 def test_the_cli_says_in_one_line_that_the_portal_holds_the_warehouse(served: Served) -> None:

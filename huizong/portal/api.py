@@ -6,12 +6,14 @@ spreadsheet.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, Response
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
+from huizong.portal import reviewing, trail
 from huizong.portal.app import portal_of
 from huizong.portal.auth import actor_of, csrf_ok
 from huizong.portal.core import Portal
@@ -73,9 +75,9 @@ def get_receipt(sha256: str, actor: Caller, portal: ThePortal) -> FileResponse:
 
 @router.post("/submissions/{sha256}/explanation", summary="填写上报说明 (explain the warnings)")
 def post_explanation(
-    sha256: str, actor: Caller, portal: ThePortal, text: Annotated[str, Form(description="上报说明")]
+    request: Request, sha256: str, actor: Caller, portal: ThePortal, text: Annotated[str, Form(description="上报说明")]
 ) -> dict[str, Any]:
-    portal.explain(actor, sha256, text)
+    portal.explain(actor, sha256, text, _remote(request))
     return portal.submission(actor, sha256)
 
 
@@ -118,6 +120,44 @@ def workbook(cycle_id: str, actor: Caller, portal: ThePortal) -> FileResponse:
 @router.get("/cycles/{cycle_id}/draft", summary="年度报告草稿 (the annual report's draft)", response_class=FileResponse)
 def draft(cycle_id: str, actor: Caller, portal: ThePortal) -> FileResponse:
     return document_file(portal.draft(actor, cycle_id))
+
+
+@router.get("/cycles/{cycle_id}/review", summary="审核队列 (the review queue)")
+def review_queue(
+    cycle_id: str, actor: Caller, portal: ThePortal, kind: Annotated[str | None, Query(description="单位类型")] = None
+) -> dict[str, Any]:
+    """周期内每个应报单位的报表及其审核状态，待审核的在前：问题清单（工作表与单元格）、上报说明、主要指标的本期与上期、
+    同类单位的中位数（peers）以及可以进行的操作（actions）。只有负责该周期的政务公开办公室及其上级可以查看。
+    The cycle's units with their reports, those waiting for a decision first."""
+    return reviewing.queue(portal, actor, cycle_id, kind)
+
+
+class DecisionBody(BaseModel):
+    """审核决定：一个操作，用于一个或多个单位。"""
+
+    action: Literal["approve", "return", "reopen", "excuse"] = Field(
+        description="approve 审定 / return 退回 / reopen 重新打开 / excuse 免报"
+    )
+    units: list[str] = Field(description='单位代码，如 ["990121101", "990121102"]')
+    reason: str = Field("", description="理由：退回、重新打开、免报时必填；单位在本单位页面和回执中可见")
+
+
+@router.post("/cycles/{cycle_id}/review", summary="审核决定 (approve, return, reopen or excuse)")
+def review(cycle_id: str, body: DecisionBody, request: Request, actor: Caller, portal: ThePortal) -> JSONResponse:
+    """对所列单位逐一执行操作，返回每个单位的结果 outcomes（unit_code、unit_name、action、done、message）。
+    有单位办成时返回 200（未办成的单位在 outcomes 中说明原因）；全部未能办理时返回 409，detail 为中文原因；
+    缺少理由、未列单位时返回 422。办成后重新汇总并更新分析快照；退回的报表的回执写明退回理由。
+    Take the decision on each unit; each unit's outcome."""
+    decision = reviewing.Decision(body.action, tuple(body.units), body.reason)
+    status, answer = reviewing.answer(reviewing.decide(portal, actor, cycle_id, decision, _remote(request)))
+    return JSONResponse(answer, status_code=status)
+
+
+@router.get("/units/{code}/audit", summary="单位的审计记录 (a unit's audit trail)")
+def unit_audit(code: str, actor: Caller, portal: ThePortal) -> list[dict[str, Any]]:
+    """该单位的报送及校验结果、上报说明、审核决定和账号变更，最新的在前（最多 500 条）。只有上级政务公开办公室可以查看。
+    The unit's audit trail, newest first."""
+    return trail.of_unit(portal, actor, code)
 
 
 @router.get("/snapshot", summary="分析快照 (the analysts' DuckDB snapshot)", response_class=FileResponse)

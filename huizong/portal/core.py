@@ -35,9 +35,13 @@ from huizong.errors import HuizongError, UsageError
 from huizong.files import MAX_FILE, OLE_MAGIC
 from huizong.intake import Arrival
 from huizong.periods import Period
+from huizong.portal import shown, trail
+from huizong.portal.errors import NotFound, Refused
 from huizong.portal.permissions import Action, Actor, allowed, scope
+from huizong.portal.shown import plain
 from huizong.portal.writer import Answer, Upload, Writer, explanations_table, refusal
 from huizong.reader import read_workbook
+from huizong.review.core import audit
 from huizong.runlock import hold
 from huizong.template import write_template
 from huizong.warehouse import Warehouse, WarehouseBusy, portal_holder, statement
@@ -46,18 +50,6 @@ MAX_UPLOAD = MAX_FILE  # bytes: a filled form is ~20 KB
 MAX_EXPLANATION = 2000  # characters
 ANSWER_TIMEOUT_S = 120
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-class NotFound(Exception):
-    """Not there, or not the actor's to see: the same answer either way."""
-
-
-class Refused(Exception):
-    """The actor may not do this (its role does not allow it); ``message`` is shown."""
-
-    def __init__(self, message: str, status: int = 403) -> None:
-        super().__init__(message)
-        self.message, self.status = message, status
 
 
 @dataclass(frozen=True)
@@ -192,7 +184,7 @@ class Portal:
             }
         )
 
-    def explain(self, actor: Actor, sha256: str, text: str) -> None:
+    def explain(self, actor: Actor, sha256: str, text: str, remote: str = "") -> None:
         """Keep a unit's explanation (上报说明) of its accepted submission's warnings."""
         found = self.submission(actor, sha256)
         self.check(actor, "submit", found["unit"] or "")
@@ -202,10 +194,12 @@ class Portal:
         if not text:
             raise Refused("上报说明不能为空", 422)
         rows = explanations_table([(sha256, actor.code, text)])
+        logged = trail.explained(actor.code, remote, found["unit"], found["cycle"], sha256, text)
 
         def write() -> None:
-            with self.home.connect() as wh:
+            with self.home.connect() as wh:  # the explanation and its audit entry in one transaction
                 wh.run("portal/insert_explanations", incoming_explanations=rows)
+                audit(wh, [logged])
 
         self.writer.call(write).result(timeout=ANSWER_TIMEOUT_S)
 
@@ -219,8 +213,11 @@ class Portal:
         mine = row["unit_code"] is None and actor.code in (row["uploaded_by"] or [])
         if not mine and not allowed(self.registry, actor, "read", row["unit_code"] or ""):
             raise NotFound(sha256)
-        findings = self._in_book_order(self.read("portal/submission_findings", {"sha256": sha256}), row)
-        receipt = receipts.path_of(self.home, row)
+        form = self.home.catalog.forms.get(f"{row['form_id']}/{row['form_version']}") if row["form_id"] else None
+        findings = shown.in_book_order(self.read("portal/submission_findings", {"sha256": sha256}), form)
+        decisions = [shown.plain(d | {"by": shown.who(self.registry, d["actor"])}) for d in self.decisions(sha256)]
+        states = self.read("portal/review_of", {"sha256": sha256})
+        owed = receipts.path_of(self.home, row).exists() or findings or receipts.returned(decisions)
         return {
             "id": sha256,
             "sha256": sha256,
@@ -240,23 +237,13 @@ class Portal:
             "explanation": row["explanation"],
             "explained_at": row["explained_at"].isoformat(sep=" ", timespec="seconds") if row["explained_at"] else None,
             "findings": findings,
-            "receipt": f"/api/v1/submissions/{sha256}/receipt" if receipt.exists() or findings else None,
+            "review_state": states[0]["state"] if states else None,  # when it is its unit's current report
+            "decisions": decisions,  # the office's decisions taken on this report, in order
+            "receipt": f"/api/v1/submissions/{sha256}/receipt" if owed else None,
         }
 
-    def _in_book_order(self, findings: list[dict[str, Any]], row: dict[str, Any]) -> list[dict[str, Any]]:
-        """Errors first, then sheet by sheet as the workbook has them, cell by cell down the rows."""
-        sheets: list[str] = []
-        if row["form_id"]:
-            form = self.home.catalog.forms.get(f"{row['form_id']}/{row['form_version']}")
-            sheets = [t.sheet for t in form.tables] if form else []
-
-        def key(f: dict[str, Any]) -> tuple[bool, int, int, int, str]:
-            sheet = sheets.index(f["sheet"]) if f["sheet"] in sheets else (-1 if not f["sheet"] else len(sheets))
-            found = re.match(r"([A-Z]+)(\d+)", f["cell"] or "")
-            col = sum((ord(ch) - 64) * 26**i for i, ch in enumerate(reversed(found.group(1)))) if found else 0
-            return (f["severity"] != "error", sheet, int(found.group(2)) if found else 0, col, f["rule"])
-
-        return sorted(findings, key=key)
+    def decisions(self, sha256: str) -> list[dict[str, Any]]:
+        return self.read("portal/decisions_on", {"sha256": sha256})
 
     def receipt(self, actor: Actor, sha256: str) -> Path:
         """The receipt (回执) of a submission with findings; written again from the archived file and the recorded
@@ -267,27 +254,28 @@ class Portal:
         row = self.read("portal/submission", {"sha256": sha256})[0]
         path = receipts.path_of(self.home, row)
         if not path.exists():
-            receipts.write_again(self.home, row, found["findings"])
+            receipts.write_again(self.home, row, found["findings"], receipts.returned(found["decisions"]))
         return path
 
     def submissions(self, actor: Actor, cycle_id: str | None) -> list[dict[str, Any]]:
         rows = self.read("portal/submissions", {"cycle_id": cycle_id}, incoming_scope=self._scope_table(actor))
-        return [_plain(r) for r in rows]
+        return [plain(r) for r in rows]
 
     def history(self, actor: Actor, unit_code: str) -> list[dict[str, Any]]:
         self.check(actor, "read", unit_code)
-        return [_plain(r) for r in self.read("portal/history", {"unit_code": unit_code})]
+        return [plain(r) for r in self.read("portal/history", {"unit_code": unit_code})]
 
     def unit_cycles(self, actor: Actor, unit_code: str) -> list[dict[str, Any]]:
         self.check(actor, "read", unit_code)
-        return [_plain(r) for r in self.read("portal/unit_cycles", {"unit_code": unit_code})]
+        rows = self.read("portal/unit_cycles", {"unit_code": unit_code})
+        return [plain(r | {"last_by": shown.who(self.registry, r["last_actor"])}) for r in rows]
 
     def cycles(self, actor: Actor) -> list[dict[str, Any]]:
         """The cycles the actor runs (an office's subtree) and those that expect the actor; of the latter, how the
         other units stand is not the actor's to see, so their counts are left out."""
         rows = self.read("portal/cycles", {"unit_code": actor.code}, incoming_scope=self._managed_table(actor))
         counts = ("expected", "received", "accepted", "rejected", "late", "missing")
-        return [_plain(r if r["managed"] else r | dict.fromkeys(counts)) for r in rows]
+        return [plain(r if r["managed"] else r | dict.fromkeys(counts)) for r in rows]
 
     def _managed_table(self, actor: Actor) -> pa.Table:
         codes = [c for c in scope(self.registry, actor) if allowed(self.registry, actor, "manage", c)]
@@ -303,10 +291,10 @@ class Portal:
         if kind:
             units = [u for u in units if u["unit_kind"] == kind]
         return {
-            "cycle": _plain(heads[0]),
+            "cycle": plain(heads[0]),
             "kinds": kinds,
-            "units": [_plain(u) for u in units],
-            "chase": [_plain(u) for u in units if u["status"] != "accepted"],
+            "units": [plain(u) for u in units],
+            "chase": [plain(u) for u in units if u["status"] != "accepted"],
         }
 
     def template(self, actor: Actor, unit_code: str, period: str, form: str | None = None) -> tuple[bytes, str]:
@@ -381,15 +369,6 @@ class Portal:
         if not path.exists():
             raise NotFound("snapshot")
         return path
-
-
-def _plain(row: dict[str, Any]) -> dict[str, Any]:
-    """A row fit for JSON: dates and times as ISO text."""
-    return {k: _iso(v) if isinstance(v, dt.date) else v for k, v in row.items()}
-
-
-def _iso(value: dt.date) -> str:
-    return value.isoformat(sep=" ", timespec="seconds") if isinstance(value, dt.datetime) else value.isoformat()
 
 
 __all__ = ["Handed", "NotFound", "Portal", "Refused", "Warehouse", "clean_name"]

@@ -6,6 +6,7 @@ while the one-time password is unchanged); every form posts its CSRF token back.
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -14,14 +15,15 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from starlette.exceptions import HTTPException
 
 from huizong.accounts import SignInRefused
-from huizong.portal import labels
+from huizong.portal import labels, reviewing, trail
 from huizong.portal.app import TEMPLATES, SignInNeeded, portal_of
 from huizong.portal.auth import actor_of, csrf_ok, csrf_token, sign_in
-from huizong.portal.core import NotFound, Portal
+from huizong.portal.core import NotFound, Portal, Refused
 from huizong.portal.downloads import XLSX, attachment, document_file, snapshot_file, workbook_file
 from huizong.portal.permissions import Actor, allowed
 
 router = APIRouter(include_in_schema=False)
+log = logging.getLogger("huizong.portal")
 
 
 def page_actor(request: Request) -> Actor:
@@ -120,6 +122,11 @@ def change_password(
     except SignInRefused as refused:
         return render(request, "password.html", actor, 422, message=refused.message)
     sign_in(request, account)
+    what = "修改初始密码" if actor.must_change else "修改密码"
+    try:  # the password is changed already (in the accounts file): a failure to log it must not undo the answer
+        trail.log(portal.home, portal.writer, [trail.account_changed(actor, _remote(request), what)])
+    except Exception:
+        log.exception("未能记录密码修改：%s", actor.code)
     return go("/")
 
 
@@ -131,12 +138,26 @@ def _safe_next(to: str) -> str:
 # ── a unit's pages ──
 
 
-@router.get("/units/{code}")
-def unit_page(request: Request, code: str, actor: Signed, portal: ThePortal) -> HTMLResponse:
+def _unit(
+    request: Request, actor: Actor, portal: Portal, code: str, status: int = 200, message: str = ""
+) -> HTMLResponse:
     cycles = portal.unit_cycles(actor, code)
     unit = portal.registry.units[code]
     can_submit = allowed(portal.registry, actor, "submit", code)
-    return render(request, "unit.html", actor, unit=unit, cycles=cycles, can_submit=can_submit, message="")
+    audited = trail.of_unit(portal, actor, code) if allowed(portal.registry, actor, "audit", code) else None
+    context: dict[str, Any] = {
+        "unit": unit,
+        "cycles": cycles,
+        "can_submit": can_submit,
+        "message": message,
+        "trail": audited,
+    }
+    return render(request, "unit.html", actor, status, **context)
+
+
+@router.get("/units/{code}")
+def unit_page(request: Request, code: str, actor: Signed, portal: ThePortal) -> HTMLResponse:
+    return _unit(request, actor, portal, code)
 
 
 @router.post("/units/{code}/upload", dependencies=[CSRF])
@@ -150,12 +171,8 @@ def upload(
 ) -> Response:
     portal.check(actor, "submit", code)
     if file is None or not file.filename:
-        cycles = portal.unit_cycles(actor, code)
-        unit = portal.registry.units[code]
-        return render(
-            request, "unit.html", actor, 422, unit=unit, cycles=cycles, can_submit=True, message="请先选择要上传的文件"
-        )
-    handed = portal.hand_in(actor, file.file, file.filename, explanation, request.client.host if request.client else "")
+        return _unit(request, actor, portal, code, 422, "请先选择要上传的文件")
+    handed = portal.hand_in(actor, file.file, file.filename, explanation, _remote(request))
     body = handed.body
     if body["id"] is not None:
         return go(f"/submissions/{body['id']}?upload={body['upload_id']}&as={body['status']}")
@@ -194,8 +211,10 @@ def submission(request: Request, sha256: str, actor: Signed, portal: ThePortal, 
 
 
 @router.post("/submissions/{sha256}/explanation", dependencies=[CSRF])
-def explain(sha256: str, actor: Signed, portal: ThePortal, text: Annotated[str, Form()] = "") -> Response:
-    portal.explain(actor, sha256, text)
+def explain(
+    request: Request, sha256: str, actor: Signed, portal: ThePortal, text: Annotated[str, Form()] = ""
+) -> Response:
+    portal.explain(actor, sha256, text, _remote(request))
     return go(f"/submissions/{sha256}")
 
 
@@ -228,13 +247,68 @@ def cycle_page(
         draft: str | None = portal.draft(actor, cycle_id).name
     except NotFound:  # not consolidated yet, or not an annual report
         draft = None
-    return render(request, "cycle.html", actor, board=board, kind=kind, workbook=workbook, draft=draft, made=bool(made))
+    waiting = reviewing.waiting(portal, cycle_id)
+    context: dict[str, Any] = {"board": board, "kind": kind, "workbook": workbook, "draft": draft, "made": bool(made)}
+    return render(request, "cycle.html", actor, waiting=waiting, **context)
 
 
 @router.post("/cycles/{cycle_id}/consolidate", dependencies=[CSRF])
 def consolidate(cycle_id: str, actor: Signed, portal: ThePortal) -> Response:
     portal.consolidate(actor, cycle_id)
     return go(f"/cycles/{cycle_id}?made=1")
+
+
+@router.get("/cycles/{cycle_id}/review")
+def review_page(request: Request, cycle_id: str, actor: Signed, portal: ThePortal, kind: str = "") -> HTMLResponse:
+    return _queue(request, actor, portal, cycle_id, kind=kind)
+
+
+async def decision_form(request: Request) -> reviewing.Decision:
+    """The review form: a unit's own button (``one`` = action:code, with that unit's reason, or the common one), or
+    the common action on the units ticked."""
+    form = await request.form()
+
+    def text(name: str) -> str:
+        value = form.get(name)
+        return value if isinstance(value, str) else ""
+
+    action, _, code = text("one").partition(":")
+    if code:
+        return reviewing.Decision(action, (code,), text(f"reason_{code}") or text("reason"))
+    ticked = tuple(u for u in form.getlist("units") if isinstance(u, str))
+    return reviewing.Decision(text("action"), ticked, text("reason"))
+
+
+@router.post("/cycles/{cycle_id}/review", dependencies=[CSRF])
+def review(
+    request: Request,
+    cycle_id: str,
+    actor: Signed,
+    portal: ThePortal,
+    decision: Annotated[reviewing.Decision, Depends(decision_form)],
+    kind: str = "",
+) -> HTMLResponse:
+    try:
+        outcomes = reviewing.decide(portal, actor, cycle_id, decision, _remote(request))
+    except Refused as refused:
+        return _queue(request, actor, portal, cycle_id, refused.status, refused.message, kind, decision=decision)
+    status, _ = reviewing.answer(outcomes)
+    return _queue(request, actor, portal, cycle_id, status, kind=kind, outcomes=outcomes)
+
+
+def _queue(
+    request: Request,
+    actor: Actor,
+    portal: Portal,
+    cycle_id: str,
+    status: int = 200,
+    message: str = "",
+    kind: str = "",
+    **more: Any,
+) -> HTMLResponse:
+    found = reviewing.queue(portal, actor, cycle_id, kind or None)
+    context: dict[str, Any] = {"q": found, "message": message, "outcomes": [], "decision": None} | more
+    return render(request, "review.html", actor, status, **context)
 
 
 @router.get("/cycles/{cycle_id}/workbook")
@@ -252,6 +326,10 @@ def draft(cycle_id: str, actor: Signed, portal: ThePortal) -> FileResponse:
 def snapshot(actor: Signed, portal: ThePortal) -> FileResponse:
     path = portal.snapshot(actor)
     return snapshot_file(path)
+
+
+def _remote(request: Request) -> str:
+    return request.client.host if request.client else ""
 
 
 @router.get("/api/docs")

@@ -1,8 +1,9 @@
 """Who may do what in the portal: one function, ``allowed``, asked by every route (pages and API alike).
 
 Two roles. A ``unit`` account reads and hands in its own unit's reports only. An ``office`` account (a county's or
-city's information office) reads everything in its subtree and runs the cycles its subtree owns; it hands in only its
-own unit's report (its 汇总 to the tier above): only the unit itself reports its numbers. The analysts' snapshot holds
+city's information office) reads everything in its subtree, with each unit's audit trail, and runs and reviews the
+cycles its subtree owns; it hands in only its own unit's report (its 汇总 to the tier above): only the unit itself
+reports its numbers. The analysts' snapshot holds
 every unit of the data directory, so only an office at the top of the registry may download it.
 """
 
@@ -14,7 +15,7 @@ from typing import Literal
 
 from huizong.registry import Registry
 
-Action = Literal["read", "submit", "manage", "snapshot"]
+Action = Literal["read", "submit", "manage", "review", "audit", "snapshot"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,9 @@ def allowed(registry: Registry, actor: Actor, action: Action, unit_code: str) ->
     - read: see the unit's page, submissions, receipts and template;
     - submit: hand in a report as that unit;
     - manage: see the completeness board of the cycles that unit runs, and consolidate them;
+    - review: approve, return, reopen or excuse the reports of the cycles that unit runs (``unit_code`` is the cycle's
+      owner): the office that runs the cycle or an office above it, never a unit, never another region's office;
+    - audit: read the unit's audit trail (uploads and verdicts, explanations, decisions): an office over the unit;
     - snapshot: download the analysts' snapshot (``unit_code`` is ignored).
     """
     if action == "submit":
@@ -43,7 +47,9 @@ def allowed(registry: Registry, actor: Actor, action: Action, unit_code: str) ->
         return action == "read" and unit_code == actor.code
     if actor.role != "office" or unit_code not in _subtree(registry, actor.code):
         return False
-    return action == "read" or registry.is_aggregating(unit_code)
+    if action in ("read", "audit"):
+        return True
+    return registry.is_aggregating(unit_code)  # manage, review: the cycles that unit runs
 
 
 def scope(registry: Registry, actor: Actor) -> frozenset[str]:

@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import queue
+import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -42,7 +43,9 @@ from huizong.intake import (
     tidy_inbox,
     write_receipts,
 )
+from huizong.portal import trail
 from huizong.reader import Reading, read_workbook
+from huizong.review.core import AuditRow, audit
 from huizong.warehouse import Warehouse
 
 log = logging.getLogger("huizong.portal")
@@ -50,6 +53,7 @@ BATCH = 200  # uploads recorded in one transaction at most
 QUIET_S = 1.0
 REFRESH_MAX_S = 120.0
 INBOX_EVERY_S = 10.0
+INBOX_ACTOR = "收件箱（报送平台）"  # who took in a file dropped into the inbox, in the audit log
 
 
 @dataclass
@@ -206,13 +210,11 @@ class Writer:
         def also(wh: Warehouse) -> None:
             every = [*zip(judged, statuses, strict=True), *((u, "refused") for u in uploads if u.refused)]
             wh.run("portal/insert_uploads", incoming_uploads=_uploads(run_id, every))
-            explained = [
-                (o.arrival.sha256, u.account, u.explanation)
-                for u, o in zip(judged, outcomes, strict=True)
-                if u.explanation and _explainable(o)
-            ]
-            wh.run("portal/insert_explanations", incoming_explanations=explanations_table(explained))
+            explained = [(u, o) for u, o in zip(judged, outcomes, strict=True) if u.explanation and _explainable(o)]
+            rows = [(o.arrival.sha256, u.account, u.explanation) for u, o in explained]
+            wh.run("portal/insert_explanations", incoming_explanations=explanations_table(rows))
             note_run(wh, run_id, outcomes, kind="portal")
+            audit(wh, _audit_rows(uploads, dict(zip((u.upload_id for u in judged), outcomes, strict=True)), explained))
 
         record(self.home, run_id, outcomes, also)
         write_receipts(self.home, fresh)
@@ -235,7 +237,7 @@ class Writer:
             return
         run_id = new_run_id()
         arrivals = archive_files(self.home, files)
-        outcomes = take_in(self.home, run_id, arrivals)
+        outcomes = take_in(self.home, run_id, arrivals, who=(INBOX_ACTOR, socket.gethostname(), "portal"))
         with self.home.connect() as wh:
             note_run(wh, run_id, outcomes, [o for o in outcomes if o.verdict is None])
         tidy_inbox(self.home, arrivals)
@@ -291,6 +293,22 @@ def refusal(account: str, reading: Reading) -> Finding | None:
         account,
         "only the unit itself hands in its report",
     )
+
+
+def _audit_rows(
+    uploads: Sequence[Upload], outcomes: dict[str, Outcome], explained: Sequence[tuple[Upload, Outcome]]
+) -> list[AuditRow]:
+    """The batch in the audit log: each upload with its verdict, in the order handed in, then the explanations."""
+    rows = [trail.uploaded(u, outcomes.get(u.upload_id)) for u in uploads]
+    for upload, outcome in explained:
+        verdict = outcome.verdict
+        assert verdict is not None  # explainable: judged and accepted
+        unit, cycle = verdict.unit.code if verdict.unit else None, verdict.cycle.id if verdict.cycle else None
+        at = upload.arrival.received_at
+        rows.append(
+            trail.explained(upload.account, upload.remote, unit, cycle, upload.arrival.sha256, upload.explanation, at)
+        )
+    return rows
 
 
 def _status(outcome: Outcome) -> str:
