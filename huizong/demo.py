@@ -38,7 +38,7 @@ from pathlib import Path
 from huizong.config import Home
 from huizong.consolidate import consolidate_cycle
 from huizong.cycles import Cycle, plan_cycle
-from huizong.demo_review import review_season
+from huizong.demo_review import assess_season, review_season
 from huizong.distribute import cycle_for, template_name
 from huizong.forms import Form
 from huizong.formulas import Value
@@ -347,7 +347,8 @@ def arrive(path: Path, deadline: dt.date, seed: int) -> Path:
 def play(home: Home, county: str, period: str, say: Callable[[str], None]) -> list[Path]:
     """A whole season: the county's units report (last year, then this year), the county reviews them (a return and
     its correction, approvals, a reopening, an excused unit), consolidates and passes its workbook up; the city's
-    departments report, the other counties send their 汇总, and the city consolidates."""
+    departments report, the other counties send their 汇总, and the city consolidates; the county assesses its units
+    (the 通报 and the 督办函 letters)."""
     this = Period.parse(period)
     last_values = None
     for when, mishaps in ((this.previous, False), (this, True)):
@@ -374,7 +375,8 @@ def play(home: Home, county: str, period: str, say: Callable[[str], None]) -> li
     city_result = consolidate_cycle(home, city_cycle)
     assert city_result.workbook is not None and city_result.data is not None
     say(f"{city_cycle.owner.name}汇总：{city_result.data.summary()}")
-    written = (county_result.draft, county_result.workbook, city_result.draft, city_result.workbook)
+    assessed = assess_season(home, cycle_for(home, county, period), say)
+    written = (county_result.draft, county_result.workbook, city_result.draft, city_result.workbook, *assessed)
     return [path for path in written if path is not None]
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from huizong.assessment import assess, write_assessment
 from huizong.config import Home
 from huizong.cycles import Cycle
 from huizong.intake import run_intake
@@ -63,3 +64,14 @@ def _correct(home: Home, cycle: Cycle, row: dict[str, Any], when: dt.datetime) -
     stamp = when.timestamp()
     os.utime(path, (stamp, stamp))
     return path
+
+
+def assess_season(home: Home, cycle: Cycle, say: Callable[[str], None]) -> list[Path]:
+    """The county's assessment (考核) of the season: its 通报 and a 督办函 to each unit at the bottom, dated the day
+    after the review (a second run writes the same files)."""
+    closed = max(cycle.deadline_for(u) for u in cycle.expected)
+    day = closed + dt.timedelta(days=10)
+    result = assess(home, cycle.owner.code, [cycle.id], as_of=day)
+    written = write_assessment(home, result, day)
+    say(f"{cycle.owner.name}考核：通报 1 份，督办函 {len(written.letters)} 份")
+    return [written.notice, *written.letters]
