@@ -100,7 +100,9 @@ def rebuild(wh: Warehouse, home: Home, run_id: str, cycles: Sequence[Cycle] = ()
     return audit(wh, run_id)
 
 
-def roll_up_cycle(home: Home, cycle: Cycle, dry_run: bool = False) -> Consolidation:
+def roll_up_cycle(
+    home: Home, cycle: Cycle, dry_run: bool = False, who: tuple[str, str, str] | None = None
+) -> Consolidation:
     """Rebuild the totals, run the audits and read what the cycle's workbook shows, in one transaction (rolled
     back in a dry run)."""
     result = Consolidation(f"consolidate-{dt.datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}")
@@ -110,7 +112,7 @@ def roll_up_cycle(home: Home, cycle: Cycle, dry_run: bool = False) -> Consolidat
     ):
         result.audits = rebuild(wh, home, result.run_id, [cycle])
         result.data = gather(wh, cycle, home.registry.units, result.audits_pass)
-        actor, remote, source = auditlog.command_user()
+        actor, remote, source = who or auditlog.command_user()
         said = f"汇总：{result.data.summary()}；{result.data.review_line().split('：')[0]}"
         done = Entry("consolidate", actor, cycle.owner.code, cycle.id, result.run_id, said, remote, source)
         auditlog.write(wh, [done])
@@ -146,12 +148,17 @@ def write_draft(home: Home, result: Consolidation, scope: drafting.Scope = "regi
 
 
 def consolidate_cycle(
-    home: Home, cycle: Cycle, dry_run: bool = False, draft: drafting.Scope = "region"
+    home: Home,
+    cycle: Cycle,
+    dry_run: bool = False,
+    draft: drafting.Scope = "region",
+    who: tuple[str, str, str] | None = None,
 ) -> Consolidation:
     """Roll up, audit, publish, and write the cycle's consolidated workbook and the annual report's draft (of the
     region, or of the office's own report: ``draft``) (the CLI's way; the flow runs the same steps as tasks). A dry
-    run computes everything and writes nothing."""
-    result = roll_up_cycle(home, cycle, dry_run)
+    run computes everything and writes nothing. ``who`` (actor, remote, source) is logged as having consolidated
+    (default: the user of the command)."""
+    result = roll_up_cycle(home, cycle, dry_run, who)
     if not dry_run:
         publish(home)
         write_workbook(home, result)

@@ -19,6 +19,7 @@ from huizong.distribute import cycle_for
 from huizong.periods import Period
 from huizong.review.core import document_status
 from huizong.template import write_template
+from tests.portal_kit import reopen_decided
 
 COUNTY = "990121-annual_report-2025"
 CITY = "990100-annual_report-2025"
@@ -37,10 +38,13 @@ TRANSITIONS = {
 
 @pytest.fixture
 def season(played: tuple[Home, str], tmp_path: Path) -> Home:
-    """A copy of the played demo season that a test may change."""
+    """A copy of the played demo season that a test may change, its reports under review again (the demo's office
+    approved or excused most of them)."""
     home, _ = played
     shutil.copytree(home.root, tmp_path / "var", ignore=shutil.ignore_patterns("*.lock"))
-    return Home(tmp_path / "var")
+    copy = Home(tmp_path / "var")
+    reopen_decided(copy)
+    return copy
 
 
 def review(home: Home, action: str, cycle: str, *units: str, reason: str = "") -> tuple[int, str]:

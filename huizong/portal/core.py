@@ -336,7 +336,7 @@ class Portal:
         cycle = self.cycle(actor, cycle_id)
 
         def run() -> Path:
-            result = consolidate_cycle(self.home, cycle)
+            result = consolidate_cycle(self.home, cycle, who=(actor.code, "", "portal"))
             assert result.workbook is not None
             return result.workbook
 
