@@ -18,7 +18,8 @@ from huizong.assessment import assess, write_assessment
 from huizong.config import Home
 from huizong.cycles import Cycle
 from huizong.intake import run_intake
-from huizong.review.core import Who, decide, states
+from huizong.review.core import Who, states
+from huizong.review.taking import take
 from huizong.template import write_template
 
 RETURNED = ("市场监督管理局", "表二“行政许可”本年处理决定数量与市场主体登记系统的统计不一致，请核实后重新报送")
@@ -27,21 +28,22 @@ EXCUSED = ("990121541", "已并入县人力资源和社会保障局，本年度�
 
 
 def review_season(home: Home, cycle: Cycle, when: dt.datetime, say: Callable[[str], None]) -> None:
-    office = Who(f"{cycle.owner.code}（{cycle.owner.name}政务公开办）", "", "cli")
+    office = Who(cycle.owner.code, "", "cli")  # the county office's account, as if it decided in the portal
     with home.connect() as wh:
         if wh.rows("review/has_state") and any(r["last_action"] for r in states(wh, cycle.id)):
             return  # played before
         rows = states(wh, cycle.id)
-        returned = next(r for r in rows if r["state"] == "submitted" and RETURNED[0] in r["unit_name"])
-        decide(home, wh, cycle, "return", [returned["unit_code"]], RETURNED[1], office, when)
+    returned = next(r for r in rows if r["state"] == "submitted" and RETURNED[0] in r["unit_name"])
+    shown = f"{cycle.owner.name}（{cycle.owner.code}）"
+    take(home, cycle, "return", [returned["unit_code"]], RETURNED[1], office, when, shown)
     corrected = _correct(home, cycle, returned, when + dt.timedelta(days=2))
     run_intake(home, [corrected])
     later = when + dt.timedelta(days=3)
     with home.connect() as wh:
         waiting = [r["unit_code"] for r in states(wh, cycle.id) if r["state"] == "submitted"]
-        approved = [o for o in decide(home, wh, cycle, "approve", waiting, "", office, later) if o.done]
-        decide(home, wh, cycle, "reopen", [REOPENED[0]], REOPENED[1], office, later + dt.timedelta(hours=2))
-        decide(home, wh, cycle, "excuse", [EXCUSED[0]], EXCUSED[1], office, later + dt.timedelta(hours=3))
+    approved = [o for o in take(home, cycle, "approve", waiting, "", office, later) if o.done]
+    take(home, cycle, "reopen", [REOPENED[0]], REOPENED[1], office, later + dt.timedelta(hours=2))
+    take(home, cycle, "excuse", [EXCUSED[0]], EXCUSED[1], office, later + dt.timedelta(hours=3))
     say(
         f"{cycle.owner.name}审核：退回 1（{returned['unit_name']}，已重新报送），审定 {len(approved)}，"
         f"重新打开 1，免报 1"

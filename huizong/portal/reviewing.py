@@ -22,19 +22,15 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from huizong import receipts
 from huizong.config import Home
-from huizong.consolidate import publish, rebuild
 from huizong.cycles import Cycle
 from huizong.distribute import cycle_for
-from huizong.feedback import Returned
 from huizong.forms import Figure
-from huizong.intake import new_run_id
 from huizong.portal.errors import NotFound, Refused
 from huizong.portal.permissions import Actor, allowed
 from huizong.portal.shown import in_book_order, number, plain, who
-from huizong.review import core as review
 from huizong.review.core import ACTIONS, ALLOWED, NEEDS_REASON, STATES, Outcome, Who
+from huizong.review.taking import take
 
 if TYPE_CHECKING:
     from huizong.portal.core import Portal
@@ -184,34 +180,9 @@ def _problem(decision: Decision) -> str | None:
 
 
 def _take(home: Home, cycle: Cycle, decision: Decision, who_: Who, now: dt.datetime) -> list[Outcome]:
-    """In the writer thread: the decisions and the totals in one transaction, then the snapshot and receipts."""
-    with home.connect() as wh:
-        if not wh.rows("review/has_state"):  # nothing rolled up yet: make the views first
-            rebuild(wh, home, new_run_id("review"), [cycle])
-        before = {r["unit_code"]: r for r in review.states(wh, cycle.id)}
-        reason = decision.reason.strip()
-        outcomes = review.decide(home, wh, cycle, decision.action, decision.units, reason, who_, now)
-        if any(o.done for o in outcomes):
-            rebuild(wh, home, new_run_id("review"), [cycle])
-    if any(o.done for o in outcomes):
-        publish(home)
-        returned = Returned(reason, who(home.registry, who_.actor), now) if decision.action == "return" else None
-        for outcome in outcomes:
-            was = before.get(outcome.unit_code)
-            if outcome.done and was and was["sha256"] and (returned or was["state"] == "returned"):
-                _write_receipt(home, was["sha256"], returned)  # a return says so; a reopened return no more
-    return outcomes
-
-
-def _write_receipt(home: Home, sha256: str, returned: Returned | None) -> None:
-    with home.connect() as wh:
-        row = wh.records("portal/submission", {"sha256": sha256})[0]
-        findings = wh.records("portal/submission_findings", {"sha256": sha256})
-    try:
-        receipts.write_again(home, row, findings, returned)
-    except Exception:  # the decision stands: without the stale file the receipt is written when next asked for
-        log.exception("回执未能重写：%s", sha256)
-        receipts.path_of(home, row).unlink(missing_ok=True)
+    """In the writer thread: ``huizong.review.taking.take``, the receipt naming the office as people read it."""
+    shown_as = who(home.registry, who_.actor)
+    return take(home, cycle, decision.action, decision.units, decision.reason, who_, now, shown_as)
 
 
 def answer(outcomes: Sequence[Outcome]) -> tuple[int, dict[str, Any]]:

@@ -6,7 +6,6 @@ returned report counts in no total) and publishes the snapshot, all under the ru
 
 from __future__ import annotations
 
-import datetime as dt
 import getpass
 import json
 import socket
@@ -16,12 +15,11 @@ from pathlib import Path
 import click
 
 from huizong.config import Home
-from huizong.consolidate import publish, rebuild
 from huizong.cycles import Cycle
 from huizong.errors import UsageError
-from huizong.intake import new_run_id
 from huizong.options import home_option, the_warehouse
-from huizong.review.core import ACTIONS, STATES, Who, decide, finality, states
+from huizong.review.core import ACTIONS, STATES, Who, finality, states
+from huizong.review.taking import take
 from huizong.status import snapshot
 from huizong.warehouse import Warehouse
 
@@ -109,14 +107,7 @@ def _decision(action: str) -> click.Command:
         where = Home(home)
         with the_warehouse(where, f"huizong review {action}", wait):
             cycle = _cycle(where, cycle_id)
-            with where.connect() as wh:
-                if not wh.rows("review/has_state"):  # a warehouse from before reviews: make the views first
-                    rebuild(wh, where, new_run_id("review"), [cycle])
-                outcomes = decide(where, wh, cycle, action, units, reason, _who(), dt.datetime.now())
-                if any(o.done for o in outcomes):
-                    rebuild(wh, where, new_run_id("review"), [cycle])
-            if any(o.done for o in outcomes):
-                publish(where)
+            outcomes = take(where, cycle, action, units, reason, _who())
         for outcome in outcomes:
             click.echo(outcome.message, err=not outcome.done)
         if not all(o.done for o in outcomes):
