@@ -9,6 +9,7 @@ import statistics
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import duckdb
 import pytest
@@ -37,6 +38,8 @@ from tests.portal_kit import (
 CYCLE = "990121-annual_report-2025"
 CITY_CYCLE = "990100-annual_report-2025"
 ACTORS = ("anonymous", TOWNSHIP, OTHER_TOWNSHIP, COUNTY, OTHER_COUNTY, CITY)
+NOTICE = f"{CYCLE}/{quote('990121_青石县_考核通报.xlsx')}"  # the demo's assessment of the county
+LETTER = f"{CYCLE}/{quote('督办函_990121505_县公安局.docx')}"
 
 
 @pytest.fixture(scope="module")
@@ -104,6 +107,12 @@ API = [
     ("/api/v1/cycles/no-such-cycle/review", (401, 404, 404, 404, 404, 404)),
     (f"/api/v1/units/{TOWNSHIP}/audit", (401, 403, 404, 200, 404, 200)),  # a unit does not read its own trail
     ("/api/v1/units/999999999/audit", (401, 404, 404, 404, 404, 404)),
+    ("/api/v1/assessment", (401, 403, 403, 200, 200, 200)),
+    (f"/api/v1/assessment/{NOTICE}", (401, 403, 403, 200, 404, 404)),  # only the office's own assessments
+    (f"/api/v1/assessment/{LETTER}", (401, 403, 403, 200, 404, 404)),
+    (f"/api/v1/assessment/{CYCLE}/no-such-file.xlsx", (401, 403, 403, 404, 404, 404)),
+    (f"/api/v1/assessment/{CYCLE}/%2E%2E", (401, 403, 403, 404, 404, 404)),
+    (f"/api/v1/assessment/{CYCLE}/..%2F..%2Fwarehouse.duckdb", (404, 404, 404, 404, 404, 404)),  # no such route
 ]
 PAGES = [
     (f"/units/{TOWNSHIP}", (303, 200, 404, 200, 404, 200)),
@@ -117,6 +126,10 @@ PAGES = [
     (f"/cycles/{CYCLE}/review", (303, 404, 404, 200, 404, 200)),
     (f"/cycles/{CYCLE}/review?kind=department", (303, 404, 404, 200, 404, 200)),
     (f"/cycles/{CITY_CYCLE}/review", (303, 404, 404, 404, 404, 200)),
+    ("/assessment", (303, 403, 403, 200, 200, 200)),
+    (f"/assessment/{NOTICE}", (303, 403, 403, 200, 404, 404)),
+    (f"/assessment/{LETTER}", (303, 403, 403, 200, 404, 404)),
+    (f"/assessment/{CYCLE}/%2E%2E", (303, 403, 403, 404, 404, 404)),
     ("/no/such/page", (404, 404, 404, 404, 404, 404)),
 ]
 
@@ -135,6 +148,22 @@ def test_every_role_against_every_route(
         assert got.status_code == expected, f"{actor} {url}: {got.status_code} {got.text[:200]}"
         if expected == 404:  # the same answer whether it exists or not, in Chinese
             assert "未找到" in got.text and "990121" not in got.text.replace(url, "")
+
+
+ASSESS = (401, 403, 403, 200, 404, 404)  # the county's cycle: only the county assesses it
+
+
+def test_who_may_assess_the_countys_cycle(served: Served, browsers: dict[str, TestClient]) -> None:
+    for actor, expected in zip(ACTORS, ASSESS, strict=True):
+        headers = served.token(actor) if actor != "anonymous" else {}
+        client = TestClient(browsers["anonymous"].app)
+        got = client.post("/api/v1/assessment", headers=headers, json={"cycles": [CYCLE]})
+        assert got.status_code == expected, f"{actor}: {got.text[:200]}"
+    for actor, expected in zip(ACTORS, (303, *ASSESS[1:]), strict=True):
+        client = browsers[actor]
+        token = csrf_of(client.get("/login" if actor == "anonymous" else f"/units/{actor}").text)
+        got = client.post("/assessment", data={"csrf": token, "cycles": CYCLE}, follow_redirects=False)
+        assert got.status_code == expected, f"{actor}: {got.text[:200]}"
 
 
 def test_the_receipt_is_for_its_unit_and_the_offices_above(

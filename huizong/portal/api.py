@@ -6,6 +6,7 @@ spreadsheet.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
@@ -13,11 +14,11 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
-from huizong.portal import reviewing, trail
+from huizong.portal import assessing, reviewing, trail
 from huizong.portal.app import portal_of
 from huizong.portal.auth import actor_of, csrf_ok
 from huizong.portal.core import Portal
-from huizong.portal.downloads import XLSX, attachment, document_file, snapshot_file, workbook_file
+from huizong.portal.downloads import XLSX, attachment, document_file, office_file, snapshot_file, workbook_file
 from huizong.portal.permissions import Actor
 
 router = APIRouter(prefix="/api/v1", tags=["API v1"])
@@ -158,6 +159,43 @@ def unit_audit(code: str, actor: Caller, portal: ThePortal) -> list[dict[str, An
     """该单位的报送及校验结果、上报说明、审核决定和账号变更，最新的在前（最多 500 条）。只有上级政务公开办公室可以查看。
     The unit's audit trail, newest first."""
     return trail.of_unit(portal, actor, code)
+
+
+@router.get("/assessment", summary="考核：可选周期与以往的考核通报 (the office's cycles and earlier assessments)")
+def assessment_form(actor: Caller, portal: ThePortal) -> dict[str, Any]:
+    """本单位组织的填报周期（cycles）、默认的发函单位数（bottom）和整改期限（deadline）、考核细则（rules），
+    以及以往生成的考核通报和督办函（earlier，每项有下载地址 url）。只有政务公开办公室可以查看；报送单位为 403。
+    The office's cycles, the defaults, the weights and the earlier assessments with their downloads."""
+    return assessing.form(portal, actor)
+
+
+class AssessmentBody(BaseModel):
+    """考核：本单位组织的一个或多个填报周期。"""
+
+    cycles: list[str] = Field(description='填报周期 ID，如 ["990121-annual_report-2025"]；只能是本单位组织的周期')
+    bottom: int | None = Field(
+        None, ge=0, le=assessing.MOST_BOTTOM, description="排名最后的几个单位发督办函（缺省按考核细则）"
+    )
+    deadline: dt.date | None = Field(None, description="督办函的整改期限，如 2026-03-31（缺省为考核细则的天数之后）")
+
+
+@router.post("/assessment", summary="生成考核通报 (assess the office's units)")
+def post_assessment(body: AssessmentBody, actor: Caller, portal: ThePortal) -> dict[str, Any]:
+    """按已发布的分析快照，对所列周期的应报单位评分并按类别排名，写出考核通报（.xlsx）和排名最后单位的督办函
+    （.docx）。返回 summary、每个单位的得分 scores（各项得分、total、kind_rank、bottom 是否督办、lapses 存在问题、
+    letter 督办函文件名）、notice 和 letters 的下载地址 url。未勾选周期或整改期限早于今天为 422；快照中还没有该周期、
+    考核细则有误等为 409，detail 为中文原因；其他单位的周期为 404，报送单位为 403。
+    Score, rank, and write the 通报 and the letters."""
+    return assessing.run(portal, actor, assessing.Ask(tuple(body.cycles), body.bottom, body.deadline))
+
+
+@router.get(
+    "/assessment/{slug}/{name}", summary="下载考核通报或督办函 (an assessment's file)", response_class=FileResponse
+)
+def assessment_file(slug: str, name: str, actor: Caller, portal: ThePortal) -> FileResponse:
+    """slug 为考核文件夹（如 990121-annual_report-2025），name 为其中的文件名（URL 编码）。只能下载本单位的考核文件。
+    One file of one of the office's own assessments."""
+    return office_file(assessing.file_of(portal, actor, slug, name))
 
 
 @router.get("/snapshot", summary="分析快照 (the analysts' DuckDB snapshot)", response_class=FileResponse)

@@ -74,6 +74,7 @@ class Portal:
         self.writer = Writer(home, watch_inbox)
         self._root: duckdb.DuckDBPyConnection | None = None
         self._cursor_lock = threading.Lock()
+        self.assessing = threading.Lock()  # one assessment (考核) at a time: two may write the same folder
         self.lock_file = home.root / "portal.json"
         self._lock = ExitStack()
 

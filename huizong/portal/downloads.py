@@ -28,5 +28,10 @@ def document_file(path: Path) -> FileResponse:
     return FileResponse(path, media_type=DOCX, headers=attachment(path.name))
 
 
+def office_file(path: Path) -> FileResponse:
+    """An .xlsx or .docx on disk (an assessment's 通报 or 督办函), as a download under its own name."""
+    return document_file(path) if path.suffix == ".docx" else workbook_file(path)
+
+
 def snapshot_file(path: Path) -> FileResponse:
     return FileResponse(path, media_type="application/octet-stream", headers=attachment("huizong.duckdb"))

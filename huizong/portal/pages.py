@@ -15,11 +15,11 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from starlette.exceptions import HTTPException
 
 from huizong.accounts import SignInRefused
-from huizong.portal import labels, reviewing, trail
+from huizong.portal import assessing, labels, reviewing, trail
 from huizong.portal.app import TEMPLATES, SignInNeeded, portal_of
 from huizong.portal.auth import actor_of, csrf_ok, csrf_token, sign_in
 from huizong.portal.core import NotFound, Portal, Refused
-from huizong.portal.downloads import XLSX, attachment, document_file, snapshot_file, workbook_file
+from huizong.portal.downloads import XLSX, attachment, document_file, office_file, snapshot_file, workbook_file
 from huizong.portal.permissions import Actor, allowed
 
 router = APIRouter(include_in_schema=False)
@@ -320,6 +320,40 @@ def workbook(cycle_id: str, actor: Signed, portal: ThePortal) -> FileResponse:
 @router.get("/cycles/{cycle_id}/draft")
 def draft(cycle_id: str, actor: Signed, portal: ThePortal) -> FileResponse:
     return document_file(portal.draft(actor, cycle_id))
+
+
+@router.get("/assessment")
+def assessment_page(request: Request, actor: Signed, portal: ThePortal) -> HTMLResponse:
+    return _assessment(request, actor, portal)
+
+
+@router.post("/assessment", dependencies=[CSRF])
+def assess(
+    request: Request,
+    actor: Signed,
+    portal: ThePortal,
+    cycles: Annotated[list[str] | None, Form()] = None,
+    bottom: Annotated[str, Form()] = "",
+    deadline: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    typed: dict[str, Any] = {"chosen": cycles or [], "typed_bottom": bottom, "typed_deadline": deadline}
+    try:
+        made = assessing.run(portal, actor, assessing.ask_of(cycles or [], bottom, deadline))
+    except Refused as refused:
+        return _assessment(request, actor, portal, refused.status, refused.message, **typed)
+    return _assessment(request, actor, portal, result=made, **typed)
+
+
+def _assessment(
+    request: Request, actor: Actor, portal: Portal, status: int = 200, message: str = "", **more: Any
+) -> HTMLResponse:
+    context: dict[str, Any] = {"f": assessing.form(portal, actor), "message": message, "result": None} | more
+    return render(request, "assessment.html", actor, status, **context)
+
+
+@router.get("/assessment/{slug}/{name}")
+def assessment_file(slug: str, name: str, actor: Signed, portal: ThePortal) -> FileResponse:
+    return office_file(assessing.file_of(portal, actor, slug, name))
 
 
 @router.get("/snapshot")

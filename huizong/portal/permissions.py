@@ -2,8 +2,8 @@
 
 Two roles. A ``unit`` account reads and hands in its own unit's reports only. An ``office`` account (a county's or
 city's information office) reads everything in its subtree, with each unit's audit trail, and runs and reviews the
-cycles its subtree owns; it hands in only its own unit's report (its 汇总 to the tier above): only the unit itself
-reports its numbers. The analysts' snapshot holds
+cycles its subtree owns, and assesses (考核) the units of the cycles it runs itself; it hands in only its own unit's
+report (its 汇总 to the tier above): only the unit itself reports its numbers. The analysts' snapshot holds
 every unit of the data directory, so only an office at the top of the registry may download it.
 """
 
@@ -15,7 +15,7 @@ from typing import Literal
 
 from huizong.registry import Registry
 
-Action = Literal["read", "submit", "manage", "review", "audit", "snapshot"]
+Action = Literal["read", "submit", "manage", "review", "audit", "assess", "snapshot"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,8 @@ def allowed(registry: Registry, actor: Actor, action: Action, unit_code: str) ->
     - review: approve, return, reopen or excuse the reports of the cycles that unit runs (``unit_code`` is the cycle's
       owner): the office that runs the cycle or an office above it, never a unit, never another region's office;
     - audit: read the unit's audit trail (uploads and verdicts, explanations, decisions): an office over the unit;
+    - assess: assess (考核) the units of the cycles that unit runs, and download the 通报 and 督办函 written for them:
+      only the office that runs them (``unit_code`` is the cycles' owner), never a unit, never an office above;
     - snapshot: download the analysts' snapshot (``unit_code`` is ignored).
     """
     if action == "submit":
@@ -49,6 +51,8 @@ def allowed(registry: Registry, actor: Actor, action: Action, unit_code: str) ->
         return False
     if action in ("read", "audit"):
         return True
+    if action == "assess":
+        return unit_code == actor.code and registry.is_aggregating(unit_code)
     return registry.is_aggregating(unit_code)  # manage, review: the cycles that unit runs
 
 
