@@ -95,6 +95,17 @@ def fold(text: str, width: float, size: float = SIZE) -> str:
     return paper_fold(text, column_points(width), size)
 
 
+def heading_row(sheet: Worksheet, head: Format, cols: Sequence[Col], sizes: Sequence[float], top: int = 0) -> Rows:
+    """Set the columns to ``sizes`` and write their folded headings at ``top``; the row heights noted so far."""
+    rows = Rows(sizes)
+    for col, (c, width) in enumerate(zip(cols, sizes, strict=True)):
+        sheet.set_column(col, col, width)
+        heading = fold(c.name, width)
+        sheet.write_string(top, col, heading, head)
+        rows.text(top, col, heading)
+    return rows
+
+
 def widths(cols: Sequence[Col], records: Sequence[Sequence[Any]], size: float = SIZE) -> list[float]:
     """Each column as wide as its longest value (in characters, a CJK one counting two), within its limits; the
     heading may wrap onto two lines."""
@@ -132,12 +143,7 @@ def write_list(
     written by their column's kind; a ``Marked`` value in the alert style; ``None`` as a blank."""
     records = list(records)
     sizes = widths(cols, records)
-    rows = Rows(sizes)
-    for col, (c, width) in enumerate(zip(cols, sizes, strict=True)):
-        sheet.set_column(col, col, width)
-        heading = fold(c.name, width)
-        sheet.write_string(top, col, heading, styles.head)
-        rows.text(top, col, heading)
+    rows = heading_row(sheet, styles.head, cols, sizes, top)
     row = top
     for row, record in enumerate(records, start=top + 1):
         for col, (c, value) in enumerate(zip(cols, record, strict=True)):

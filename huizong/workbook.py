@@ -28,7 +28,7 @@ from huizong.frame import Formats, short_title
 from huizong.paper import Rows
 from huizong.registry import KINDS, Unit
 from huizong.review.core import DRAFT, FINAL, finality
-from huizong.sheets import Col, Kind, Marked, Styles, fold, print_list, widths, write_list
+from huizong.sheets import Col, Kind, Marked, Styles, heading_row, print_list, widths, write_list
 from huizong.status import line
 from huizong.template import add_form_sheets, add_meta, new_book
 from huizong.warehouse import Warehouse
@@ -260,11 +260,7 @@ def _breakdown(sheet: Worksheet, styles: Styles, form: Form, data: Consolidated)
     records = [(KINDS[k], u.code, u.name, *(_shown(form, f, v) for f in figures)) for k, m in groups for u, v in m]
     labels = [(f"小计：{KINDS[k]}（{len(m)}）",) for k, m in groups]
     sizes = widths(cols, [*records, *[(*lab, "", "") + (0,) * len(figures) for lab in labels]])
-    rows = Rows(sizes)
-    for col, (c, width) in enumerate(zip(cols, sizes, strict=True)):
-        sheet.set_column(col, col, width)
-        sheet.write_string(0, col, fold(c.name, width), styles.head)
-        rows.text(0, col, fold(c.name, width))
+    rows = heading_row(sheet, styles.head, cols, sizes)
     row = 1
     for kind, members in groups:
         first = row

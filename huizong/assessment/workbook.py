@@ -24,7 +24,7 @@ from huizong.assessment.weights import CRITERIA, Weights
 from huizong.frame import short_title
 from huizong.paper import Rows, column_points, page_points
 from huizong.registry import KINDS
-from huizong.sheets import Col, Marked, Styles, fold, print_list, widths, write_list
+from huizong.sheets import Col, Marked, Styles, heading_row, print_list, widths, write_list
 from huizong.template import new_book
 
 COVER, RANKING, DETAILS = "封面", "考核排名", "问题明细"
@@ -207,11 +207,7 @@ def _ranking(sheet: Worksheet, styles: NoticeStyles, a: Assessment) -> None:
     groups = a.groups()
     records = [_record(a, s) for _, members in groups for s in members]
     sizes = widths(cols, records)
-    rows = Rows(sizes)
-    for col, (c, width) in enumerate(zip(cols, sizes, strict=True)):
-        sheet.set_column(col, col, width)
-        sheet.write_string(0, col, fold(c.name, width), styles.head)
-        rows.text(0, col, fold(c.name, width))
+    rows = heading_row(sheet, styles.head, cols, sizes)
     row = 1
     for kind, members in groups:
         label = f"{KINDS.get(kind, kind)}（{len(members)} 个单位）"
