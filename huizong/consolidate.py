@@ -112,10 +112,11 @@ def roll_up_cycle(
     ):
         result.audits = rebuild(wh, home, result.run_id, [cycle])
         result.data = gather(wh, cycle, home.registry.units, result.audits_pass)
-        actor, remote, source = who or auditlog.command_user()
-        said = f"汇总：{result.data.summary()}；{result.data.review_line().split('：')[0]}"
-        done = Entry("consolidate", actor, cycle.owner.code, cycle.id, result.run_id, said, remote, source)
-        auditlog.write(wh, [done])
+        if not dry_run:  # a dry run leaves no trace, in the log or as an event
+            actor, remote, source = who or auditlog.command_user()
+            said = f"汇总：{result.data.summary()}；{result.data.review_line().split('：')[0]}"
+            done = Entry("consolidate", actor, cycle.owner.code, cycle.id, result.run_id, said, remote, source)
+            auditlog.write(wh, [done])
         result.own_previous = drafting.own_previous(wh, cycle) if result.data.own else {}
     return result
 
