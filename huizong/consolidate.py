@@ -91,10 +91,13 @@ def audit(wh: Warehouse, run_id: str) -> dict[str, list[dict[str, Any]]]:
     return found
 
 
-def rebuild(wh: Warehouse, home: Home, run_id: str, cycles: Sequence[Cycle] = ()) -> dict[str, list[dict[str, Any]]]:
+def rebuild(
+    wh: Warehouse, home: Home, run_id: str, cycles: Sequence[Cycle] = (), drain: bool = True
+) -> dict[str, list[dict[str, Any]]]:
     """Everything derived, rebuilt whole inside the caller's transaction: reference data, totals, views, audits
-    (and the audit entries journalled by processes that could not write then)."""
-    auditlog.drain(home.root, wh)
+    (and, with ``drain``, the audit entries journalled by processes that could not write then)."""
+    if drain:
+        auditlog.drain(home.root, wh)
     refresh(wh, home, cycles)
     roll_up(wh)
     return audit(wh, run_id)
@@ -110,7 +113,7 @@ def roll_up_cycle(
         stage("roll up"),
         home.connect(commit=not dry_run) as wh,
     ):
-        result.audits = rebuild(wh, home, result.run_id, [cycle])
+        result.audits = rebuild(wh, home, result.run_id, [cycle], drain=not dry_run)
         result.data = gather(wh, cycle, home.registry.units, result.audits_pass)
         if not dry_run:  # a dry run leaves no trace, in the log or as an event
             actor, remote, source = who or auditlog.command_user()
