@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache, partial
+from functools import cache
 from pathlib import Path
 from typing import TypeVar
 
@@ -138,10 +138,17 @@ def previous_values(
 
 
 def record(
-    home: Home, run_id: str, outcomes: Sequence[Outcome], also: Callable[[Warehouse], None] | None = None
+    home: Home,
+    run_id: str,
+    outcomes: Sequence[Outcome],
+    also: Callable[[Warehouse], None] | None = None,
+    who: tuple[str, str, str] | None = None,
+    logged: bool = True,
 ) -> None:
-    """Write one batch in its own transaction and let later accepted files supersede earlier ones. ``also`` writes
-    more in the same transaction (the portal's record of who uploaded what)."""
+    """Write one batch in its own transaction and let later accepted files supersede earlier ones, each judged file an
+    upload in the audit log by ``who`` (default: the user of the command or flow; ``logged=False`` when the caller
+    logs them itself, as the portal does with the account that uploaded). ``also`` writes more in the same
+    transaction (the portal's record of who uploaded what)."""
     judged = [o for o in outcomes if o.verdict is not None]
     with stage("load"), home.connect() as wh:
         wh.run("intake/insert_receipts", incoming_receipts=_receipts(run_id, outcomes))
@@ -149,6 +156,8 @@ def record(
         wh.run("intake/insert_cell_values", incoming_values=_values(judged))
         wh.run("intake/insert_findings", incoming_findings=_findings(judged))
         wh.run("intake/supersede")
+        if logged:
+            auditlog.write(wh, uploads(judged, who or auditlog.command_user()))
         if also is not None:
             also(wh)
 
@@ -263,16 +272,12 @@ def take_in(
             if k + 1 < len(parts):  # the reader processes read the next batch while this one is checked and recorded
                 pending = start_reading(home, [o.arrival.archived for o in parts[k + 1]], step)
             conclude(home, batch, readings, period)
-            record(home, run_id, batch, also=partial(_log_uploads, batch, who))
+            record(home, run_id, batch, who=who)
             write_receipts(home, batch)
             release(batch)
     finally:
         close_readers()
     return outcomes
-
-
-def _log_uploads(outcomes: Sequence[Outcome], who: tuple[str, str, str], wh: Warehouse) -> None:
-    auditlog.write(wh, uploads(outcomes, who))
 
 
 def uploads(outcomes: Sequence[Outcome], who: tuple[str, str, str]) -> list[auditlog.Entry]:

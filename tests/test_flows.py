@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from flows.templates import distribute_templates
@@ -69,6 +70,9 @@ def test_the_season_flow_takes_in_and_consolidates(prefect_harness: None, tmp_pa
     workbook = home.out / "990171-annual_report-2025" / "990171_明川高新技术产业开发区_汇总_annual_report-2025.xlsx"
     assert read_workbook(workbook, home.catalog, home.registry).numbers()["t3.new_received.total"] == 0 + 1 + 2 + 3 + 4
     assert consolidate(unit="990171", period="2025", home=str(home.root), dry_run=True) == summary
+    with duckdb.connect(str(home.published / "huizong.duckdb"), read_only=True) as con:
+        logged = con.execute("SELECT action, source, count(*) FROM audit_log GROUP BY ALL ORDER BY ALL").fetchall()
+    assert logged == [("consolidate", "flow", 1), ("upload", "flow", 5)]  # the dry run left no trace
     with get_client(sync_client=True) as client:
         keys = ["990171-annual-report-2025-completeness", "990171-annual-report-2025-workbook"]
         found = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=keys)))

@@ -216,7 +216,7 @@ class Writer:
             note_run(wh, run_id, outcomes, kind="portal")
             audit(wh, _audit_rows(uploads, dict(zip((u.upload_id for u in judged), outcomes, strict=True)), explained))
 
-        record(self.home, run_id, outcomes, also)
+        record(self.home, run_id, outcomes, also, logged=False)  # logged in ``also``, by the account that uploaded
         write_receipts(self.home, fresh)
         self._dirty, self._last_write = True, time.monotonic()
         for upload, outcome, status in zip(judged, outcomes, statuses, strict=True):
