@@ -116,7 +116,7 @@ def _summary(sheet: Worksheet, fmt: Formats, verdict: Verdict, receipt: Receipt)
         ("截止日期", f"{verdict.deadline:%Y-%m-%d}" if verdict.deadline else "—"),
         ("问题", f"错误 {errors} 项，提示 {warnings} 项"),
         ("处理意见", advice),
-        ("文件校验码", receipt.sha256),
+        ("文件校验码", " ".join(receipt.sha256[i : i + 16] for i in range(0, len(receipt.sha256), 16))),  # SHA-256
     ]
     for row, (key, value) in enumerate(facts, start=2):
         sheet.write_string(row, 0, key, fmt.heading)
