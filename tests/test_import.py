@@ -110,6 +110,15 @@ def test_a_file_of_another_kind_is_a_finding_not_a_traceback(form: Form, tmp_pat
     assert set(result.values) == set(form.cells) and not any(result.values.values())
 
 
+def test_a_group_heading_is_not_read_as_a_row_of_another_version(tmp_path: Path) -> None:
+    """The 2019 form's one row （六）其他处理 is a group of three rows in a 2021 table: not found, never guessed."""
+    old = maker.load_form(maker.FORM.with_name("2019.toml"))
+    result = read_foreign(FOREIGN / "report.docx", old)
+    assert "t3.other_handling.total" not in result.located
+    assert any("（六）其他处理" in f.message and f.rule == "LABEL" for f in result.findings)
+    assert result.values["t3.granted.total"] == maker.expected(maker.form(), "docx")["t3.granted.total"]
+
+
 @pytest.mark.parametrize(
     ("printed", "declared"),
     [

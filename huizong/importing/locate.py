@@ -18,7 +18,7 @@ from decimal import Decimal
 from huizong.findings import Finding
 from huizong.forms import Block, Form, Line, Table, cell_code
 from huizong.importing.grids import Grid
-from huizong.importing.labels import CUTOFF, closeness
+from huizong.importing.labels import CUTOFF, bare, closeness, numbering
 from huizong.values import USABLE, parse
 
 Number = int | Decimal
@@ -147,7 +147,7 @@ def _match_rows(grid: Grid, lines: Sequence[Line], lo: int, hi: int) -> tuple[di
                 continue
             for i, line in enumerate(lines):
                 score = closeness(text, line.labels[-1])
-                if score:
+                if score and not _inner_label(grid.rows[r][c + 1 :], text, lines):
                     groups = _groups(line.labels[:-1], grid.rows[r][:c])
                     candidates.append((score, groups, -r, i))
     rows: dict[int, int] = {}
@@ -157,6 +157,15 @@ def _match_rows(grid: Grid, lines: Sequence[Line], lo: int, hi: int) -> tuple[di
             rows[i] = -neg_row
             total += score + groups / 10
     return rows, total
+
+
+def _inner_label(right: Sequence[str], text: str, lines: Sequence[Line]) -> bool:
+    """Whether another row label is printed to the right (a declared one, or any numbered one such as "1.其他"):
+    ``text`` is then a group heading there, not this row's label (a 2019 form's leaf （六）其他处理 read from a 2021
+    table, where it heads three rows)."""
+    others = [t for t in right if t and t != text]
+    numbered = any(numbering(t) and not bare(t).isdigit() for t in others)
+    return numbered or any(closeness(t, line.labels[-1]) >= CUTOFF for t in others for line in lines)
 
 
 def _groups(declared: Sequence[str], seen: Sequence[str]) -> float:
