@@ -175,3 +175,12 @@ def plan_cycle(
         expected=tuple(expected),
         declared=spec in specs,
     )
+
+
+def split_id(cycle_id: str) -> tuple[str, str, str]:
+    """(owner, form id, period) of a cycle id as ``Cycle.id`` makes it: 990121-annual_report-2025."""
+    owner, _, rest = cycle_id.partition("-")
+    form_id, _, period = rest.rpartition("-")
+    if not owner or not form_id or not period:
+        raise UsageError(f"周期编号 {cycle_id!r} 应形如 990121-annual_report-2025 (owner-form-period)")
+    return owner, form_id, period

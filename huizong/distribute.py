@@ -7,7 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from huizong.config import Home
-from huizong.cycles import Cycle, plan_cycle
+from huizong.cycles import Cycle, plan_cycle, split_id
+from huizong.errors import UsageError
 from huizong.periods import Period
 from huizong.registry import Unit
 from huizong.template import write_template
@@ -27,6 +28,15 @@ def safe_name(text: str) -> str:
 
 def cycle_for(home: Home, owner: str, period: str, form: str | None = None) -> Cycle:
     return plan_cycle(home.registry, home.catalog, home.cycle_specs, owner, Period.parse(period), form)
+
+
+def cycle_by_id(home: Home, cycle_id: str) -> Cycle:
+    """The cycle of an id such as 990121-annual_report-2025; a wrong or unknown id is a UsageError."""
+    owner, form_id, period = split_id(cycle_id)
+    cycle = cycle_for(home, owner, period, form_id)
+    if cycle.id != cycle_id:
+        raise UsageError(f"没有周期 {cycle_id}（{owner} 的 {period} 周期是 {cycle.id}）")
+    return cycle
 
 
 def write_cycle_templates(

@@ -16,6 +16,8 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from huizong.cycles import split_id
+
 if TYPE_CHECKING:
     from huizong.auditlog import Entry
 
@@ -36,8 +38,7 @@ def enabled() -> bool:
 
 def cycle_resource(cycle_id: str) -> dict[str, str]:
     """The cycle as a Prefect resource: ``990121-annual_report-2025`` with its owner, form and period."""
-    owner, _, rest = cycle_id.partition("-")
-    form, _, period = rest.rpartition("-")
+    owner, form, period = split_id(cycle_id)
     return {
         "prefect.resource.id": f"huizong.cycle.{cycle_id}",
         "prefect.resource.name": cycle_id,

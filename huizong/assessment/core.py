@@ -18,8 +18,8 @@ from typing import Any
 
 from huizong.assessment.weights import Weights, load_weights
 from huizong.config import Home
-from huizong.cycles import Cycle
-from huizong.distribute import cycle_for
+from huizong.cycles import Cycle, split_id
+from huizong.distribute import cycle_by_id
 from huizong.errors import UsageError
 from huizong.registry import Unit
 from huizong.status import snapshot
@@ -111,16 +111,9 @@ def resolve_cycles(home: Home, owner: str, cycle_ids: Sequence[str]) -> tuple[Cy
         raise UsageError("请用 --cycles 指定要考核的周期，如 990121-annual_report-2025 (no cycles given)")
     found = []
     for cycle_id in ids:
-        who, _, rest = cycle_id.partition("-")
-        form_id, _, period = rest.rpartition("-")
-        if not who or not form_id or not period:
-            raise UsageError(f"周期编号 {cycle_id!r} 应形如 990121-annual_report-2025 (owner-form-period)")
-        if who != owner:
+        if split_id(cycle_id)[0] != owner:
             raise UsageError(f"周期 {cycle_id} 不是 {owner} 的周期：只能考核本单位组织的周期 (not this office's cycle)")
-        cycle = cycle_for(home, who, period, form_id)
-        if cycle.id != cycle_id:
-            raise UsageError(f"没有周期 {cycle_id}（{who} 的 {period} 周期是 {cycle.id}）")
-        found.append(cycle)
+        found.append(cycle_by_id(home, cycle_id))
     return tuple(sorted(found, key=lambda c: (c.period.end, c.period.start, c.form.id)))
 
 

@@ -24,8 +24,8 @@ from typing import Any, BinaryIO
 import duckdb
 import pyarrow as pa
 
+from huizong import auditlog, receipts
 from huizong import draft as drafting
-from huizong import receipts
 from huizong.archive import TooLarge, store_stream
 from huizong.config import Home
 from huizong.consolidate import consolidate_cycle
@@ -41,7 +41,6 @@ from huizong.portal.permissions import Action, Actor, allowed, scope
 from huizong.portal.shown import plain
 from huizong.portal.writer import Answer, Upload, Writer, explanations_table, refusal
 from huizong.reader import read_workbook
-from huizong.review.core import audit
 from huizong.runlock import hold
 from huizong.template import write_template
 from huizong.warehouse import Warehouse, WarehouseBusy, portal_holder, statement
@@ -200,7 +199,7 @@ class Portal:
         def write() -> None:
             with self.home.connect() as wh:  # the explanation and its audit entry in one transaction
                 wh.run("portal/insert_explanations", incoming_explanations=rows)
-                audit(wh, [logged])
+                auditlog.write(wh, [logged])
 
         self.writer.call(write).result(timeout=ANSWER_TIMEOUT_S)
 

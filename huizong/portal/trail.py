@@ -1,5 +1,5 @@
 """The portal's part of the audit trail (审计日志): what the people signed in do, with their account, their address
-and source ``portal``, appended through ``huizong.review.core.audit`` in the transaction of the action itself.
+and source ``portal``, appended through ``huizong.auditlog.write`` in the transaction of the action itself.
 
 Uploads (with their verdict) and the explanations that come with them are logged by the writer in the batch's
 transaction; an explanation written later with its row of ``explanations``; the office's decisions by
@@ -13,12 +13,12 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from huizong.auditlog import Entry, write
 from huizong.findings import STATUS_LABELS
 from huizong.intake import Outcome
 from huizong.portal.errors import NotFound, Refused
 from huizong.portal.permissions import Actor, allowed
 from huizong.portal.shown import plain, who
-from huizong.review.core import AuditRow, Who, audit
 
 if TYPE_CHECKING:
     from huizong.config import Home
@@ -33,7 +33,7 @@ def _now() -> dt.datetime:
     return dt.datetime.now().replace(microsecond=0)
 
 
-def uploaded(upload: Upload, outcome: Outcome | None) -> AuditRow:
+def uploaded(upload: Upload, outcome: Outcome | None) -> Entry:
     """An upload through the portal with what became of it (``outcome`` is None for another unit's file)."""
     meta = upload.reading.meta if upload.reading else {}
     verdict = outcome.verdict if outcome else None
@@ -51,15 +51,9 @@ def uploaded(upload: Upload, outcome: Outcome | None) -> AuditRow:
         cycle = verdict.cycle.id if verdict.cycle else None
         errors, warnings = verdict.counts()
         said = f"{'通过' if verdict.accepted else '退回'}（错误 {errors}，提示 {warnings}）"
-    return (
-        upload.arrival.received_at,
-        Who(upload.account, upload.remote, "portal"),
-        "upload",
-        unit,
-        cycle,
-        upload.arrival.sha256,
-        f"{upload.file_name}：{said}",
-    )
+    detail = f"{upload.file_name}：{said}"
+    at = upload.arrival.received_at
+    return Entry("upload", upload.account, unit, cycle, upload.arrival.sha256, detail, upload.remote, "portal", at)
 
 
 def explained(
@@ -70,25 +64,25 @@ def explained(
     sha256: str,
     text: str,
     at: dt.datetime | None = None,
-) -> AuditRow:
+) -> Entry:
     """An explanation (上报说明) of a report's warnings."""
     shown = text if len(text) <= 200 else f"{text[:200]}…"
-    return (at or _now(), Who(account, remote, "portal"), "explain", unit, cycle, sha256, f"上报说明：{shown}")
+    return Entry("explain", account, unit, cycle, sha256, f"上报说明：{shown}", remote, "portal", at or _now())
 
 
-def account_changed(actor: Actor, remote: str, what: str) -> AuditRow:
+def account_changed(actor: Actor, remote: str, what: str) -> Entry:
     """A change of the signed-in account (its password), by the account itself."""
-    return (_now(), Who(actor.code, remote, "portal"), "account", actor.code, None, actor.code, what)
+    return Entry("account", actor.code, actor.code, None, actor.code, what, remote, "portal")
 
 
-def log(home: Home, writer: Writer, rows: Sequence[AuditRow]) -> None:
+def log(home: Home, writer: Writer, rows: Sequence[Entry]) -> None:
     """Append ``rows`` to the audit log through the portal's writer, and wait until they are committed."""
 
-    def write() -> None:
+    def append() -> None:
         with home.connect() as wh:
-            audit(wh, rows)
+            write(wh, rows)
 
-    writer.call(write).result(timeout=WRITE_TIMEOUT_S)
+    writer.call(append).result(timeout=WRITE_TIMEOUT_S)
 
 
 def of_unit(portal: Portal, actor: Actor, unit_code: str) -> list[dict[str, Any]]:

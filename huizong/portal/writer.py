@@ -26,6 +26,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from huizong import auditlog
 from huizong.config import Home
 from huizong.consolidate import publish, rebuild
 from huizong.findings import Finding
@@ -45,7 +46,6 @@ from huizong.intake import (
 )
 from huizong.portal import trail
 from huizong.reader import Reading, read_workbook
-from huizong.review.core import AuditRow, audit
 from huizong.warehouse import Warehouse
 
 log = logging.getLogger("huizong.portal")
@@ -214,7 +214,9 @@ class Writer:
             rows = [(o.arrival.sha256, u.account, u.explanation) for u, o in explained]
             wh.run("portal/insert_explanations", incoming_explanations=explanations_table(rows))
             note_run(wh, run_id, outcomes, kind="portal")
-            audit(wh, _audit_rows(uploads, dict(zip((u.upload_id for u in judged), outcomes, strict=True)), explained))
+            auditlog.write(
+                wh, _audit_rows(uploads, dict(zip((u.upload_id for u in judged), outcomes, strict=True)), explained)
+            )
 
         record(self.home, run_id, outcomes, also, logged=False)  # logged in ``also``, by the account that uploaded
         write_receipts(self.home, fresh)
@@ -297,7 +299,7 @@ def refusal(account: str, reading: Reading) -> Finding | None:
 
 def _audit_rows(
     uploads: Sequence[Upload], outcomes: dict[str, Outcome], explained: Sequence[tuple[Upload, Outcome]]
-) -> list[AuditRow]:
+) -> list[auditlog.Entry]:
     """The batch in the audit log: each upload with its verdict, in the order handed in, then the explanations."""
     rows = [trail.uploaded(u, outcomes.get(u.upload_id)) for u in uploads]
     for upload, outcome in explained:

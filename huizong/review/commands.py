@@ -6,16 +6,15 @@ returned report counts in no total) and publishes the snapshot, all under the ru
 
 from __future__ import annotations
 
-import getpass
 import json
-import socket
 import sys
 from pathlib import Path
 
 import click
 
+from huizong.auditlog import command_user
 from huizong.config import Home
-from huizong.cycles import Cycle
+from huizong.distribute import cycle_by_id
 from huizong.errors import UsageError
 from huizong.options import home_option, the_warehouse
 from huizong.review.core import ACTIONS, STATES, Who, finality, states
@@ -31,27 +30,6 @@ VERBS = {
     "excuse": "Excuse (免报) with a reason an expected unit: abolished, merged, nothing to report. Excuse",
 }
 EXAMPLE = "huizong review return --cycle 990121-annual_report-2025 --unit 990121101 --reason '表三与业务台账不符'"
-
-
-def _cycle(where: Home, cycle_id: str) -> Cycle:
-    from huizong.distribute import cycle_for
-
-    owner, _, rest = cycle_id.partition("-")
-    form_id, _, period = rest.rpartition("-")
-    if not owner or not form_id or not period:
-        raise UsageError(f"周期编号 {cycle_id!r} 应形如 990121-annual_report-2025 (owner-form-period)")
-    cycle = cycle_for(where, owner, period, form_id)
-    if cycle.id != cycle_id:
-        raise UsageError(f"没有周期 {cycle_id}（{owner} 的 {period} 周期是 {cycle.id}）")
-    return cycle
-
-
-def _who() -> Who:
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = "unknown"
-    return Who(actor=f"{user}（命令行）", remote=socket.gethostname(), source="cli")
 
 
 @click.group()
@@ -78,7 +56,7 @@ def list_(home: Path, cycle_id: str, as_json: bool) -> None:
     """
     where = Home(home)
     where.require()
-    cycle = _cycle(where, cycle_id)
+    cycle = cycle_by_id(where, cycle_id)
     with snapshot(where) as con:  # as `huizong status`: the published snapshot, never the working file
         wh = Warehouse(con)
         if not wh.rows("review/has_state"):
@@ -106,8 +84,8 @@ def _decision(action: str) -> click.Command:
     def command(home: Path, cycle_id: str, units: tuple[str, ...], reason: str, wait: float) -> None:
         where = Home(home)
         with the_warehouse(where, f"huizong review {action}", wait):
-            cycle = _cycle(where, cycle_id)
-            outcomes = take(where, cycle, action, units, reason, _who())
+            cycle = cycle_by_id(where, cycle_id)
+            outcomes = take(where, cycle, action, units, reason, Who(*command_user()))
         for outcome in outcomes:
             click.echo(outcome.message, err=not outcome.done)
         if not all(o.done for o in outcomes):

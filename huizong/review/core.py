@@ -206,11 +206,3 @@ def _record(
         entries.append(Entry("cycle_final", who.actor, cycle.owner.code, cycle.id, None, counted, who.remote,
                              who.source, now))  # fmt: skip
     write(wh, entries)
-
-
-AuditRow = tuple[dt.datetime, Who, str, str | None, str | None, str | None, str]
-
-
-def audit(wh: Warehouse, rows: Sequence[AuditRow]) -> None:
-    """Append (when, who, action, unit, cycle, subject, detail) rows to the audit log, in order."""
-    write(wh, [Entry(a, w.actor, u, c, s, d, w.remote, w.source, t) for t, w, a, u, c, s, d in rows])
