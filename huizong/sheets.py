@@ -108,13 +108,21 @@ def heading_row(sheet: Worksheet, head: Format, cols: Sequence[Col], sizes: Sequ
 
 def widths(cols: Sequence[Col], records: Sequence[Sequence[Any]], size: float = SIZE) -> list[float]:
     """Each column as wide as its longest value (in characters, a CJK one counting two), within its limits; the
-    heading may wrap onto two lines."""
+    heading may wrap onto two lines. A number never wraps: its column is as wide as the widest one, bold as a
+    subtotal's, whatever the limit (a spreadsheet would print ### instead)."""
     found = []
     for i, col in enumerate(cols):
         longest = max((text_points(shown(_plain(r[i]), col.kind), size) for r in records), default=0.0)
         heading = max(text_points(part, size) for part in _halves(col.name))
-        found.append(min(max(longest, heading) / (0.75 * 7) + 1.5, col.most))
+        width = min(_chars(max(longest, heading)), col.most)
+        if col.kind in ("int", "dec", "pct"):
+            width = max(width, _chars(longest * 1.1))
+        found.append(width)
     return [max(w, c.least) for w, c in zip(found, cols, strict=True)]
+
+
+def _chars(points: float) -> float:
+    return points / (0.75 * 7) + 1.5
 
 
 def _halves(name: str) -> list[str]:

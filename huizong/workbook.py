@@ -255,11 +255,12 @@ def _units_in_order(data: Consolidated) -> list[tuple[str, list[tuple[Unit, dict
 def _breakdown(sheet: Worksheet, styles: Styles, form: Form, data: Consolidated) -> None:
     figures = form.figures
     groups = _units_in_order(data)
-    cols = [Col("类别", most=22), Col("单位代码", most=11), Col("单位名称", most=26)]
+    cols = [Col("类别", most=22), Col("单位代码", most=13), Col("单位名称", most=26)]
     cols += [Col(f.label, "dec" if _is_amount(form, f) else "int", most=12, least=8) for f in figures]
     records = [(KINDS[k], u.code, u.name, *(_shown(form, f, v) for f in figures)) for k, m in groups for u, v in m]
-    labels = [(f"小计：{KINDS[k]}（{len(m)}）",) for k, m in groups]
-    sizes = widths(cols, [*records, *[(*lab, "", "") + (0,) * len(figures) for lab in labels]])
+    sums = [(f"小计：{KINDS[k]}（{len(m)}）", m) for k, m in groups] + [("合计", data.units)]
+    totals = [(label, "", "", *(_summed(form, f, m) for f in figures)) for label, m in sums]
+    sizes = widths(cols, [*records, *totals])
     rows = heading_row(sheet, styles.head, cols, sizes)
     row = 1
     for kind, members in groups:
@@ -292,6 +293,10 @@ def _shown(form: Form, fig: Figure, values: Mapping[str, Number]) -> Number:
     return Decimal(value) if _is_amount(form, fig) else value
 
 
+def _summed(form: Form, fig: Figure, members: Sequence[tuple[Unit, Mapping[str, Number]]]) -> Number:
+    return sum((_shown(form, fig, v) for _, v in members), start=Decimal(0) if _is_amount(form, fig) else 0)
+
+
 def _subtotal(
     sheet: Worksheet,
     styles: Styles,
@@ -303,13 +308,13 @@ def _subtotal(
 ) -> None:
     sheet.merge_range(row, 0, row, 2, label, styles.sub_text)
     for col, fig in enumerate(form.figures, start=3):
-        value = sum((_shown(form, fig, v) for _, v in members), start=Decimal(0) if _is_amount(form, fig) else 0)
+        value = _summed(form, fig, members)
         cells = f"{xl_rowcol_to_cell(first, col)}:{xl_rowcol_to_cell(row - 1, col)}"
         sheet.write_formula(row, col, f"=SUBTOTAL(9,{cells})", styles.number(value, True), float(value))
 
 
 COMPLETENESS = (
-    Col("单位代码", most=11),
+    Col("单位代码", most=13),
     Col("单位名称", most=28),
     Col("类别", most=20),
     Col("状态", most=6, center=True),
@@ -349,7 +354,7 @@ def _completeness(sheet: Worksheet, styles: Styles, data: Consolidated) -> None:
 
 
 FINDINGS = (
-    Col("单位代码", most=11),
+    Col("单位代码", most=13),
     Col("单位名称", most=16),
     Col("报表状态", most=6, center=True),
     Col("文件", most=18),

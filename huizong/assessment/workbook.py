@@ -179,7 +179,7 @@ def _notes(a: Assessment) -> list[tuple[str, str]]:
 
 
 def _columns(w: Weights) -> list[Col]:
-    cols = [Col("名次", most=6, least=5, center=True), Col("单位代码", most=11), Col("单位名称", most=22, least=12)]
+    cols = [Col("名次", most=6, least=5, center=True), Col("单位代码", most=13), Col("单位名称", most=22, least=12)]
     cols += [Col(f"{c.label}（{points(w.points[c.key])}分）", most=9, least=9, center=True) for c in CRITERIA]
     cols += [Col(f"总分（{points(w.full)}分）", most=10, least=10, center=True)]
     return [*cols, Col("存在问题", most=30, least=16), Col("督办", most=5, least=5, center=True)]
@@ -264,7 +264,7 @@ def _unit_row(
 # ── the lapses, unit by unit and cycle by cycle ──
 
 DETAIL_COLUMNS = (
-    Col("单位代码", most=11),
+    Col("单位代码", most=13),
     Col("单位名称", most=16),
     Col("周期", most=22),
     Col("截止日期", "date", most=11),
