@@ -471,6 +471,7 @@ def _table(rows: Sequence[Sequence[str]]) -> None:
 
 def _portal_commands() -> None:
     from huizong.assessment.commands import assess_command
+    from huizong.importing.commands import import_command
     from huizong.portal.commands import accounts, serve
     from huizong.review.commands import review
 
@@ -478,6 +479,7 @@ def _portal_commands() -> None:
     main.add_command(accounts)
     main.add_command(review)
     main.add_command(assess_command)
+    main.add_command(import_command)
 
 
 _portal_commands()

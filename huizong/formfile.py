@@ -27,6 +27,7 @@ from huizong.forms import (
     Form,
     Line,
     Node,
+    Phrase,
     Rule,
     Table,
     Term,
@@ -76,6 +77,7 @@ _RULE_OPTIONAL = (
     "max_by_kind",
     "jump",
     "jump_floor",
+    "phrases",
 )
 
 
@@ -315,7 +317,11 @@ def _load_rule(
                 rhs = tuple(code_of(p, item) for p in data["rhs"])
             equations.append(Equation(data["id"], label, lhs, rhs, item=item))
     rule_cells = tuple(code_of(c, "").code for c in data.get("cells", []))
-    params = {k: data[k] for k in ("unit_kinds", "tiers", "max_by_kind", "jump", "jump_floor") if k in data}
+    params: dict[str, Any] = {
+        k: data[k] for k in ("unit_kinds", "tiers", "max_by_kind", "jump", "jump_floor") if k in data
+    }
+    if data["kind"] == "text":
+        params["phrases"] = _phrases(src, where, data.get("phrases"), cells)
     return Rule(
         id=data["id"],
         severity=data["severity"],
@@ -330,6 +336,25 @@ def _load_rule(
         check_label=data.get("label", ""),
         explain=_flag(src, where, data, "explain"),
     )
+
+
+def _phrases(src: _Source, where: str, data: Any, cells: Mapping[str, CellDef]) -> tuple[Phrase, ...]:
+    """A text rule's phrases: each says "{}" once and names cells of the form (full codes)."""
+    if not isinstance(data, list) or not data:
+        raise src.fail(where, 'text 规则需要 phrases：[{ say = "收到 政府信息公开申请 {}件", cells = [...] }, …]')
+    phrases = []
+    for n, item in enumerate(data, start=1):
+        at = f"{where} phrases #{n}"
+        if not isinstance(item, dict):
+            raise src.fail(at, "应为 { say = …, cells = […] }")
+        src.check_keys(at, item, ("say", "cells"), ())
+        if not isinstance(item["say"], str) or item["say"].count("{}") != 1:
+            raise src.fail(at, f"say 应为含一个 {{}} 的文字，而不是 {item['say']!r}")
+        for code in item["cells"]:
+            if code not in cells:
+                raise src.fail(at, f"单元格代码 {code!r} 不存在 (unknown cell code){suggest(code, cells)}")
+        phrases.append(Phrase(item["say"], tuple(item["cells"])))
+    return tuple(phrases)
 
 
 def _flag(src: _Source, where: str, data: Mapping[str, Any], key: str) -> bool:

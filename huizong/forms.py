@@ -21,7 +21,7 @@ CellType = Literal["count", "amount", "change"]
 CELL_TYPES: tuple[CellType, ...] = ("count", "amount", "change")
 DEFAULT_UNIT = {"count": "件", "amount": "万元", "change": "件"}
 DEFAULT_SCALE = {"count": 0, "amount": 4, "change": 0}
-RULE_KINDS = ("sum", "balance", "cell_type", "blank", "expect_zero", "plausible", "period_fit")
+RULE_KINDS = ("sum", "balance", "cell_type", "blank", "expect_zero", "plausible", "period_fit", "text")
 SEVERITIES = ("error", "warning")
 ENUMERATOR = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+[.．、])")
 FAILURE_PHRASE = re.compile(r"^[^：，。]{0,12}?(?:不平|不符|错误|有误|异常|不一致)：")
@@ -169,6 +169,17 @@ class Rule:
 def default_check_label(message: str) -> str:
     """A rule's message without a leading failure phrase ("本列数据不平："): what is checked, not what went wrong."""
     return FAILURE_PHRASE.sub("", message, count=1) or message
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A way the text of a published report states a figure the tables hold (rule kind ``text``, S5): ``say`` is
+    words separated by spaces, each with its alternatives split by "|", and "{}" where the number stands; a few
+    characters that are neither digits nor a sentence's end may come between the words. The figure is the sum of
+    ``cells``."""
+
+    say: str
+    cells: tuple[str, ...]
 
 
 @dataclass(frozen=True)

@@ -337,6 +337,7 @@ def _submissions(run_id: str, judged: Sequence[Outcome]) -> pa.Table:
         assert o.verdict is not None
         meta, deadline = o.verdict.reading.meta, o.verdict.deadline
         errors, warnings = o.verdict.counts()
+        transcribed = meta.get("source") == "transcribed"
         rows.append(
             {
                 "sha256": o.arrival.sha256,
@@ -352,11 +353,13 @@ def _submissions(run_id: str, judged: Sequence[Outcome]) -> pa.Table:
                 "scope": meta.get("scope"),
                 "cycle_id": o.verdict.cycle.id if o.verdict.cycle else None,
                 "deadline": deadline,
-                "late": o.arrival.received_at.date() > deadline if deadline else None,
+                # a report transcribed from what was published has no arrival date of its own to be late by
+                "late": o.arrival.received_at.date() > deadline if deadline and not transcribed else None,
                 "status": o.verdict.status,
                 "errors": errors,
                 "warnings": warnings,
                 "run_id": run_id,
+                "source": meta.get("source", "template"),
             }
         )
     schema = pa.schema([("received_at", pa.timestamp("us")), ("deadline", pa.date32()), ("late", pa.bool_())])

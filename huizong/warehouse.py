@@ -28,7 +28,7 @@ class WarehouseBusy(HuizongError):
 
 
 TABLES = ("runs", "receipts", "submissions", "cell_values", "findings", "audit_results", "uploads", "explanations",
-          "reviews", "audit_log")  # fmt: skip
+          "reviews", "audit_log", "cell_places")  # fmt: skip
 
 
 @cache

@@ -168,7 +168,7 @@ def test_rules_are_declared_with_ids_severities_and_chinese_messages(catalog: Fo
     assert {k: v for k, v in severity.items() if k.startswith("H")} == dict.fromkeys(
         ["H1", "H2", "H3", "H4", "H5"], "error"
     )
-    assert {k for k, v in severity.items() if v == "warning"} == {"S1", "S2", "S3", "S4", "S7", "S9"}
+    assert {k for k, v in severity.items() if v == "warning"} == {"S1", "S2", "S3", "S4", "S5", "S7", "S9"}
     h3 = next(r for r in form.rules if r.id == "H3")
     assert len(h3.equations) == 7 and h3.equations[0].item_label == "自然人"
 

@@ -65,7 +65,7 @@ def test_the_stacked_sheet_holds_numbers_as_text_and_nothing_as_a_dash(form: For
     assert result.values["t2.licensing.decisions"] == 4982
     assert result.values["t4.lawsuit_direct.upheld"] is None  # printed "—"
     assert result.values["t3.withheld.state_secret.research"] is None  # left blank
-    assert result.located["t3.new_received.natural_person"].startswith("sheet 年报表格, R")
+    assert result.located["t3.new_received.natural_person"].startswith("sheet 年报表格, E")
 
 
 def test_a_missing_row_is_a_finding_naming_its_labels(form: Form, tmp_path: Path) -> None:

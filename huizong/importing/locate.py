@@ -11,6 +11,7 @@ Several tables stacked in one grid are kept apart by their section titles when p
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -18,10 +19,11 @@ from decimal import Decimal
 from huizong.findings import Finding
 from huizong.forms import Block, Form, Line, Table, cell_code
 from huizong.importing.grids import Grid
-from huizong.importing.labels import CUTOFF, bare, closeness, numbering
-from huizong.values import USABLE, parse
+from huizong.importing.labels import CUTOFF, bare, closeness, key, numbering
+from huizong.values import USABLE, Parsed, parse
 
 Number = int | Decimal
+NOTE = re.compile(r"(\d[\d,]*(?:\.\d+)?)(\(.*\)|,?(?:其中|含).*|[:;].*)")  # "22（其中修订16件）" read as 22
 HEADER_SLACK = 2  # header rows looked at above a block's first row, beyond its declared depth
 PROBLEMS = {
     "invalid": "应填写数字，却填写了文字",
@@ -46,6 +48,7 @@ class Located:
 
     places: dict[str, Place] = field(default_factory=dict)
     values: dict[str, Number | None] = field(default_factory=dict)
+    parsed: dict[str, Parsed] = field(default_factory=dict)  # each cell as read: raw text, number, status
     findings: list[Finding] = field(default_factory=list)
 
 
@@ -61,10 +64,18 @@ def locate(grids: Sequence[Grid], form: Form) -> Located:
         place = result.places.get(code)
         if place is None:
             result.values[code] = None
+            result.parsed[code] = Parsed("", None, "blank")
             continue
         grid = grids[place.grid]
         text = grid.text(place.row, place.col)
+        noted = NOTE.fullmatch(key(text))
+        if noted:
+            result.findings.append(_noted(grid, place, form, code, text, noted.group(1)))
+            text = noted.group(1)
         parsed = parse(text, cell)
+        if noted:  # the number is read, the note kept with it as printed
+            parsed = parsed._replace(raw=grid.text(place.row, place.col))
+        result.parsed[code] = parsed
         result.values[code] = parsed.value if parsed.status in USABLE else None
         if parsed.status in PROBLEMS:
             result.findings.append(_bad_value(grid, place, form, code, text, PROBLEMS[parsed.status]))
@@ -262,6 +273,21 @@ def _missing_block(table: Table, block: Block, result: Located) -> None:
     )
 
 
+def _noted(grid: Grid, place: Place, form: Form, code: str, text: str, number: str) -> Finding:
+    cell = form.cells[code]
+    name = "—".join((*cell.row.labels, *cell.col.labels))
+    return Finding(
+        "NOTE",
+        "warning",
+        f"{form.table(cell.table).name}“{name}”的数字后附有说明“{text.strip()}”，已按{number}读取，请核实",
+        sheet=grid.place(place.row, place.col)[0],
+        cell=grid.place(place.row, place.col)[1],
+        seen=text,
+        expected=number,
+        message_en=f"{code}: a number with a note; the number was read",
+    )
+
+
 def _bad_value(grid: Grid, place: Place, form: Form, code: str, text: str, problem: str) -> Finding:
     cell = form.cells[code]
     table = form.table(cell.table)
@@ -270,8 +296,8 @@ def _bad_value(grid: Grid, place: Place, form: Form, code: str, text: str, probl
         "VALUE",
         "error",
         f"{table.name}“{name}”{problem}",
-        sheet=grid.source,
-        cell=f"R{place.row + 1}C{place.col + 1}",
+        sheet=grid.place(place.row, place.col)[0],
+        cell=grid.place(place.row, place.col)[1],
         seen=text,
         expected="数字",
         message_en=f"{code}: not a number",

@@ -20,3 +20,6 @@ CREATE TABLE IF NOT EXISTS submissions (
     run_id        VARCHAR NOT NULL,
     superseded_by VARCHAR
 );
+-- source: template (a huizong template or consolidated workbook) | transcribed (a published report read by its labels,
+-- huizong import; where each cell was found is in cell_places). Added after the first warehouses were made.
+ALTER TABLE submissions ADD COLUMN IF NOT EXISTS source VARCHAR DEFAULT 'template';
