@@ -35,7 +35,7 @@ def form() -> Form:
     return result
 
 
-@pytest.mark.parametrize("style", ["xlsx", "docx", "html"])
+@pytest.mark.parametrize("style", ["xlsx", "docx", "html", "pdf"])
 def test_each_fixture_gives_the_values_put_in_and_every_cell_located(form: Form, style: str) -> None:
     name = maker.WRITERS[style][0]
     result = read_foreign(FOREIGN / name, form)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -216,7 +216,9 @@ def check_files(home: Home, files: Sequence[tuple[Path, Wanted]]) -> list[Import
 
 
 def import_files(home: Home, files: Sequence[tuple[Path, Wanted]]) -> tuple[list[Imported], dict[str, list[Any]]]:
-    """Archive, read, check and record every file, then roll up and publish once; what the audits found."""
+    """Archive, read, check and record every file, then roll up and publish once; what the audits found. The files
+    are checked and recorded a year at a time, earliest first, so that a folder of past years' reports checks each
+    year against the one before (S3, S4) as it would have been checked when it came."""
     run_id = intake.new_run_id("import")
     arrivals = intake.archive_files(home, [path for path, _ in files])
     by_source = {path: wanted for path, wanted in files}
@@ -224,20 +226,23 @@ def import_files(home: Home, files: Sequence[tuple[Path, Wanted]]) -> tuple[list
     transcripts = {id(o): transcribe(home, o.arrival.archived, by_source[o.arrival.source]) for o in fresh}
     for outcome in fresh:  # the archived copy was read; the reading names the file as it was given
         transcripts[id(outcome)].reading.path = outcome.arrival.source
-    readings = [transcripts[id(o)].reading for o in fresh]
-    intake.conclude(home, fresh, readings, None)
-
-    def places(wh: Warehouse) -> None:
-        rows = [(o.arrival.sha256, code, place) for o in fresh for code, place in transcripts[id(o)].located.items()]
-        columns = list(zip(*rows, strict=True)) if rows else [(), (), ()]
-        table = pa.table(
-            {name: pa.array(col, pa.string()) for name, col in zip(("sha256", "code", "place"), columns, strict=True)}
-        )
-        wh.run("intake/insert_cell_places", incoming_places=table)
-
-    intake.record(home, run_id, fresh, also=places)
-    intake.write_receipts(home, fresh)
+    years: dict[str, list[intake.Outcome]] = {}
+    for outcome in fresh:
+        years.setdefault(transcripts[id(outcome)].reading.meta.get("period", "~"), []).append(outcome)
+    for period in sorted(years):
+        batch = years[period]
+        intake.conclude(home, batch, [transcripts[id(o)].reading for o in batch], None)
+        intake.record(home, run_id, batch, also=partial(_places, batch, transcripts))
+        intake.write_receipts(home, batch)
     audits = intake.settle(home, run_id, outcomes, [o for o in outcomes if o.verdict is None])
     publish(home)
     located = {id(o): transcripts[id(o)].located for o in fresh}
     return [Imported(o.arrival.source, o.verdict, located.get(id(o), {}), o.earlier_status) for o in outcomes], audits
+
+
+def _places(batch: Sequence[intake.Outcome], transcripts: Mapping[int, Transcript], wh: Warehouse) -> None:
+    """Where each cell of the batch's files was found, in the batch's transaction."""
+    rows = [(o.arrival.sha256, code, place) for o in batch for code, place in transcripts[id(o)].located.items()]
+    columns = list(zip(*rows, strict=True)) if rows else [(), (), ()]
+    names = ("sha256", "code", "place")
+    wh.run("intake/insert_cell_places", incoming_places=pa.table(dict(zip(names, map(pa.array, columns), strict=True))))
