@@ -21,7 +21,8 @@ from huizong import __version__, events
 from huizong import status as season
 from huizong.assess import Verdict, assess
 from huizong.config import Home
-from huizong.consolidate import consolidate_cycle
+from huizong.consolidate import consolidate_cycle, publish
+from huizong.consolidate import rebuild as rebuild_all
 from huizong.cycles import load_cycle_specs
 from huizong.demo import play
 from huizong.distribute import cycle_for, template_name, write_cycle_templates
@@ -29,7 +30,7 @@ from huizong.draft import SCOPES, Scope
 from huizong.errors import HuizongError, UsageError, storage_error
 from huizong.findings import STATUS_LABELS
 from huizong.inbox import Skipped, shown
-from huizong.intake import count, previous_values, run_intake
+from huizong.intake import count, new_run_id, previous_values, run_intake
 from huizong.options import F, home_option, the_warehouse
 from huizong.periods import Period
 from huizong.reader import read_workbook
@@ -334,6 +335,30 @@ def receipts(home: Path, missing: bool) -> None:
     for path in written:
         click.echo(str(path))
     click.echo(f"补写回执 {len(written)} 份", err=True)
+
+
+@main.command()
+@home_option
+@wait_option
+def rebuild(home: Path, wait: float) -> None:
+    """Roll up the totals of every period again, run every audit and publish the snapshot.
+
+    Runs bring up to date only the periods their files touch (and every period when the registry or the forms
+    change); this rolls up everything, and gives the same tables. Exit 1 when an audit found something.
+
+    \b
+    Example:
+        huizong rebuild
+    """
+    where = Home(home)
+    with the_warehouse(where, "huizong rebuild", wait):
+        with where.connect() as wh:
+            audits = rebuild_all(wh, where, new_run_id("rebuild"), full=True)
+            counted = wh.con.execute("SELECT count(*) FROM scope_periods").fetchone()
+        publish(where)
+    _say_audits(audits)
+    click.echo(f"已重新汇总 {counted[0] if counted else 0} 个报告期，分析库：{where.published / 'huizong.duckdb'}")
+    sys.exit(1 if any(audits.values()) else 0)
 
 
 @main.command()

@@ -2,12 +2,20 @@
 
 Every step is a SQL file (``sql/reference``, ``sql/rollup``, ``sql/report``, ``sql/views``, ``sql/audits``); this
 module runs them in order, in one transaction, and then publishes the snapshot. Running it twice on the same data
-gives the same tables: everything is rebuilt whole.
+gives the same tables.
+
+The totals are rolled up by period: a run brings up to date the (form, period) pairs its files changed (noted in
+``rollup_pending`` in the same transaction as the files, so a run that stopped midway leaves them for the next) and
+those of the cycles it was given, replacing those periods' rows of ``rollup_sources``, ``rollup_values`` and
+``reconciliation`` and auditing them; the other periods are not read. When the registry's tree or the forms change
+(``rollup_state``), or on ``huizong rebuild``, every period is rolled up again: the same tables as the runs before
+would have left.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import uuid
@@ -33,13 +41,17 @@ from huizong.reference import (
     units_table,
 )
 from huizong.stages import stage
-from huizong.warehouse import SQL, Warehouse
+from huizong.warehouse import SQL, Warehouse, statement
 from huizong.workbook import Consolidated, Number, gather, write_consolidated
 
-ROLLUP = ("unit_closure", "current_submissions", "rollup_sources", "rollup_values", "report_values", "reconciliation",
-          "clear_reconciliation_findings", "insert_reconciliation_findings")  # fmt: skip
+SCOPED = (
+    "rollup_sources",
+    "rollup_values",
+    "reconciliation",
+)  # tables whose rows of the periods rolled up are replaced
 REPORT = ("completeness", "completeness_summary", "review_state", "chase_list", "open_findings", "year_over_year")
 AUDITS = ("parent_equals_children", "unit_counted_once", "values_without_accepted_submission", "identities_on_totals")
+FULL_AUDITS = ("values_without_submission",)  # read every value: run when everything is rolled up
 
 
 @dataclass
@@ -69,18 +81,51 @@ def refresh(wh: Warehouse, home: Home, cycles: Sequence[Cycle] = ()) -> None:
     wh.run("reference/expected_units", incoming_expected=expected)
 
 
-def roll_up(wh: Warehouse) -> None:
-    for name in ROLLUP:
-        wh.run(f"rollup/{name}")
+def roll_up(wh: Warehouse, full: bool = True, periods: Sequence[tuple[str, str]] = ()) -> None:
+    """Bring the totals up to date (``roll_up_totals``) and make the report views."""
+    roll_up_totals(wh, full, periods)
     for name in REPORT:
         wh.run(f"report/{name}")
     for path in sorted((SQL / "views").glob("*.sql")):
         wh.run(f"views/{path.stem}")
 
 
-def audit(wh: Warehouse, run_id: str) -> dict[str, list[dict[str, Any]]]:
-    """Run every audit; each returns its offending rows (none: it passed). Findings are kept in audit_results."""
-    found = {name: wh.records(f"audits/{name}") for name in AUDITS}
+def roll_up_totals(wh: Warehouse, full: bool = True, periods: Sequence[tuple[str, str]] = ()) -> None:
+    """Bring the totals up to date: of every period (``full``), or of the pending ones and ``periods`` (form id,
+    period)."""
+    wh.run("rollup/unit_closure")
+    wh.run("rollup/current_submissions")
+    if full:
+        wh.run("rollup/scope_all")
+    else:
+        given = pa.table({"form_id": [f for f, _ in periods], "period": [p for _, p in periods]},
+                         schema=pa.schema([("form_id", pa.string()), ("period", pa.string())]))  # fmt: skip
+        wh.run("rollup/scope_pending", incoming_scope=given)
+    wh.run("rollup/scoped_submissions")
+    for table in SCOPED:
+        _replace(wh, table, full)
+    for name in ("report_values", "clear_reconciliation_findings", "insert_reconciliation_findings", "clear_pending"):
+        wh.run(f"rollup/{name}")
+
+
+def _replace(wh: Warehouse, table: str, full: bool) -> None:
+    """Replace the rows of the periods in scope (all rows, when ``full``) with what ``sql/rollup/<table>.sql`` gives."""
+    query = statement(f"rollup/{table}")
+    wh.con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM (\n{query}\n) WHERE false")
+    if full:
+        wh.con.execute(f"DELETE FROM {table}")
+    else:
+        wh.con.execute(
+            f"DELETE FROM {table} USING scope_periods AS s WHERE {table}.form_id = s.form_id "
+            f"AND {table}.period = s.period"
+        )
+    wh.con.execute(f"INSERT INTO {table} BY NAME (\n{query}\n)")
+
+
+def audit(wh: Warehouse, run_id: str, full: bool = True) -> dict[str, list[dict[str, Any]]]:
+    """Run every audit on the periods rolled up; each returns its offending rows (none: it passed). Findings are kept
+    in audit_results."""
+    found = {name: wh.records(f"audits/{name}") for name in (*AUDITS, *(FULL_AUDITS if full else ()))}
     rows = [
         (run_id, name, json.dumps(row, ensure_ascii=False, default=str)) for name, rs in found.items() for row in rs
     ]
@@ -92,15 +137,32 @@ def audit(wh: Warehouse, run_id: str) -> dict[str, list[dict[str, Any]]]:
 
 
 def rebuild(
-    wh: Warehouse, home: Home, run_id: str, cycles: Sequence[Cycle] = (), drain: bool = True
+    wh: Warehouse, home: Home, run_id: str, cycles: Sequence[Cycle] = (), drain: bool = True, full: bool = False
 ) -> dict[str, list[dict[str, Any]]]:
-    """Everything derived, rebuilt whole inside the caller's transaction: reference data, totals, views, audits
-    (and, with ``drain``, the audit entries journalled by processes that could not write then)."""
+    """Everything derived, brought up to date inside the caller's transaction: reference data, the totals of the
+    pending periods and of ``cycles`` (of every period when ``full``, or when the registry's tree or the forms
+    changed), views, audits (and, with ``drain``, the audit entries journalled by processes that could not write
+    then)."""
     if drain:
         auditlog.drain(home.root, wh)
     refresh(wh, home, cycles)
-    roll_up(wh)
-    return audit(wh, run_id)
+    digests = _digests(home)
+    known = dict(wh.rows("rollup/state"))
+    full = full or known != digests
+    roll_up(wh, full, [(c.form.id, str(c.period)) for c in cycles])
+    if known != digests:
+        wh.run("rollup/set_state", incoming_state=pa.table({"key": list(digests), "digest": list(digests.values())}))
+    return audit(wh, run_id, full)
+
+
+def _digests(home: Home) -> dict[str, str]:
+    """What the totals depend on beside the submissions: the registry's tree and the forms' cells."""
+    tree = sorted((u.code, u.parent or "") for u in home.registry.units.values())
+    forms = sorted((f.key, *sorted(f.cells)) for f in home.catalog.forms.values())
+    return {
+        "registry": hashlib.sha256(json.dumps(tree).encode()).hexdigest(),
+        "forms": hashlib.sha256(json.dumps(forms).encode()).hexdigest(),
+    }
 
 
 def roll_up_cycle(

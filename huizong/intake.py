@@ -152,7 +152,10 @@ def record(
     judged = [o for o in outcomes if o.verdict is not None]
     with stage("load"), home.connect() as wh:
         wh.run("intake/insert_receipts", incoming_receipts=_receipts(run_id, outcomes))
-        wh.run("intake/insert_submissions", incoming_submissions=_submissions(run_id, judged))
+        submissions = _submissions(run_id, judged)
+        wh.run("intake/insert_submissions", incoming_submissions=submissions)
+        if judged:  # the totals of these periods are out of date until the roll-up at the end of the run
+            wh.run("intake/mark_pending", incoming_submissions=submissions)
         wh.run("intake/insert_cell_values", incoming_values=_values(judged))
         wh.run("intake/insert_findings", incoming_findings=_findings(judged))
         wh.run("intake/supersede")

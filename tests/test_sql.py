@@ -1,6 +1,7 @@
 """Each SQL file tested with a few input rows and the expected output rows, kept as data in tests/sql_cases/.
 
-A case names the statements to run (``sql/<name>.sql``, in order), its input tables (columns, optional types, rows;
+A case names the statements to run (``sql/<name>.sql``, in order; ``table:<name>`` keeps a query's rows in the table
+of its name, as the roll-up does), its input tables (columns, optional types, rows;
 an empty string is NULL), a query (or ``query_file`` with ``params``), and the rows the query must return. Files that
 only insert or delete the rows they are given are exercised by the intake tests instead.
 """
@@ -67,7 +68,11 @@ def test_sql_file(path: Path) -> None:
         for name in EMPTY_UNLESS_GIVEN - given:  # tables a case need not fill: nothing decided, nothing logged
             con.execute(statement(f"tables/{name}"))
         for name in case["run"]:
-            con.execute(statement(name))
+            if name.startswith("table:"):  # a query whose rows a roll-up keeps in the table of its name
+                name = name.removeprefix("table:")
+                con.execute(f"CREATE TABLE {Path(name).name} AS\n{statement(name)}")
+            else:
+                con.execute(statement(name))
         query = statement(case["query_file"]) if "query_file" in case else case["query"]
         result = con.execute(query, case.get("params") or None)
         columns = [d[0] for d in result.description]
@@ -79,7 +84,7 @@ def test_sql_file(path: Path) -> None:
 def test_every_sql_file_has_a_case_or_is_a_plain_insert() -> None:
     sql = Path(__file__).resolve().parents[1] / "sql"
     cases = [tomllib.loads(path.read_text(encoding="utf-8")) for path in CASES]
-    covered = {name for case in cases for name in [*case["run"], case.get("query_file", "")]}
+    covered = {name.removeprefix("table:") for case in cases for name in [*case["run"], case.get("query_file", "")]}
     plain = {
         f"{p.parent.name}/{p.stem}"
         for p in sql.glob("*/*.sql")

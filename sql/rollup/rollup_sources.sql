@@ -1,15 +1,15 @@
 -- rollup_sources: which submissions make up the total (汇总) of each aggregating unit, form version and period.
 -- Grain: (total_unit, form_id, form_version, period, source_unit).
--- Inputs: current_submissions, unit_closure, units.
+-- Inputs: scoped_submissions (the periods being rolled up), unit_closure. A query: ``consolidate`` replaces the rows of
+-- those periods with its result.
 -- Every own report (本级, a department's, a township's) counts in each of its ancestors' totals. A received total
 -- (汇总 from a lower-tier instance) stands in for a unit only where nothing below that unit was received, and only
 -- the topmost such total on a path counts, so no unit is ever counted twice.
-CREATE OR REPLACE TABLE rollup_sources AS
 WITH own AS (
-    SELECT * FROM current_submissions WHERE scope = 'own'
+    SELECT * FROM scoped_submissions WHERE scope = 'own'
 ),
 received AS (
-    SELECT * FROM current_submissions WHERE scope = 'aggregate'
+    SELECT * FROM scoped_submissions WHERE scope = 'aggregate'
 ),
 covered AS (   -- units with own reports received from somewhere below them
     SELECT DISTINCT c.ancestor AS unit_code, o.form_id, o.form_version, o.period
@@ -52,4 +52,4 @@ final AS (
     UNION ALL SELECT * FROM from_received
     UNION ALL SELECT * FROM themselves
 )
-SELECT * FROM final;
+SELECT * FROM final
