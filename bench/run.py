@@ -37,6 +37,7 @@ import duckdb
 from python_calamine import CalamineWorkbook
 
 from bench.generate import DEFAULT_OUT, generate
+from bench.history import bench_history
 from bench.naive import naive_consolidate
 from huizong.config import Home
 from huizong.consolidate import publish, roll_up_cycle, write_workbook
@@ -47,7 +48,7 @@ from huizong.layout import layout_form
 from huizong.periods import Period
 from huizong.stages import STAGES, RssSampler
 
-SCALES = ("county", "city", "province")
+SCALES = ("county", "city", "province", "history")
 RESULTS = Path(__file__).with_name("results.json")
 NAIVE_SAMPLE = 2000  # files: the naive script is linear, so above this it runs on a sample of units, scaled up
 THIS, LAST = Period(2025), Period(2024)
@@ -55,7 +56,7 @@ THIS, LAST = Period(2025), Period(2024)
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scales", default=",".join(SCALES), help="comma-separated: county,city,province")
+    parser.add_argument("--scales", default=",".join(SCALES), help="comma-separated: county,city,province,history")
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument("--data", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--naive-sample", type=int, default=NAIVE_SAMPLE)
@@ -71,7 +72,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = []
     for scale in scales:
         flows = scale in args.flows.split(",")
-        result = bench_scale(scale, args.seed, args.data, args.naive_sample, flows, args.reuse_naive)
+        if scale == "history":  # the province's data set with five past years in the warehouse
+            result = bench_history(ensure_data("province", args.seed, args.data), fresh_home, args.seed)
+        else:
+            result = bench_scale(scale, args.seed, args.data, args.naive_sample, flows, args.reuse_naive)
         results.append(result)
         print(f"[{scale}] " + json.dumps(result, ensure_ascii=False), file=sys.stderr, flush=True)
     kept = []  # a run of some scales keeps the others' last figures
@@ -82,7 +86,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = sorted(kept + results, key=lambda r: SCALES.index(r["scale"]) if r["scale"] in SCALES else len(SCALES))
     report = {"machine": machine(), "generated_at": dt.datetime.now().isoformat(timespec="seconds"), "scales": results}
     args.output.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    print(table(results))
+    print(table([r for r in results if r["scale"] != "history"]))
+    print(history_table([r for r in results if r["scale"] == "history"]))
     print(f"\n{args.output}")
     return 0
 
@@ -153,6 +158,9 @@ def bench_scale(
         "last_year_intake_s": round(last_year_s, 2),
         "intake_vs_floor": round(intake_s / floor_s, 2),
         "naive_vs_intake": round(naive_s / intake_s, 1),
+        "load_values_per_s": round(
+            (counts["accepted"] + counts["rejected"]) * len(form.cells) / intake_stages["load"]["wall_s"]
+        ),
         "stages": {"intake": intake_stages, "consolidate": consolidate_stages},
     }
     if mismatched:
@@ -304,10 +312,11 @@ def table(results: Sequence[Mapping[str, Any]]) -> str:
         ("naive/intake", "naive_vs_intake"),
         ("peak MB", "peak_rss_mb"),
         ("totals", "naive_totals_match"),
+        ("load values/s", "load_values_per_s"),
     ]
     rows = [[title for title, _ in columns]]
     for r in results:
-        cells = [str(r[key]) for _, key in columns]
+        cells = [str(r.get(key, "—")) for _, key in columns]
         cells[9] += ("*" if r["naive_scaled"] else "") + ("+" if r.get("naive_reused") else "")
         cells[12] = "same" if r["naive_totals_match"] else "DIFFER"
         rows.append(cells)
@@ -332,6 +341,21 @@ def table(results: Sequence[Mapping[str, Any]]) -> str:
             flows_s, start_s = r["flows_end_to_end_s"], r["prefect_start_s"]
             stage_lines.append(f"{r['scale']} as Prefect flows: {flows_s:.2f}s (+{start_s:.2f}s Prefect start-up)")
     return "\n".join([*lines, *notes, *stage_lines])
+
+
+def history_table(results: Sequence[Mapping[str, Any]]) -> str:
+    lines = []
+    for r in results:
+        lines.append(
+            f"history: {r['history_reports']:,} past reports, {r['history_values']:,} values "
+            f"({r['warehouse_mb']:.0f} MB, made in {r['history_setup_s']:.0f} s); run of 10 files {r['run10_s']:.2f} s "
+            f"(empty warehouse {r['run10_empty_s']:.2f} s, {r['run10_vs_empty']:.1f}x), run of {DAY_FILES} "
+            f"{r['run2000_s']:.1f} s, loading {r['load_values_per_s']:,} values/s, peak {r['peak_rss_mb']:.0f} MB"
+        )
+    return "\n".join(lines)
+
+
+DAY_FILES = 2000
 
 
 if __name__ == "__main__":
