@@ -68,6 +68,7 @@ def remove_partials(home_root: Path) -> list[Path]:
     the run lock (no other run can be writing them)."""
     archive, published = home_root / "archive", home_root / "published"
     found = [*archive.glob(".incoming-*"), *archive.glob("*/.*.*"), *published.glob(".huizong.*.duckdb")]
+    found += published.glob("values/.*.parquet")  # parts of the snapshot's values (huizong.publishing)
     for path in found:
         path.unlink(missing_ok=True)
     return found

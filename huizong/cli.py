@@ -355,7 +355,7 @@ def rebuild(home: Path, wait: float) -> None:
         with where.connect() as wh:
             audits = rebuild_all(wh, where, new_run_id("rebuild"), full=True)
             counted = wh.con.execute("SELECT count(*) FROM scope_periods").fetchone()
-        publish(where)
+        publish(where, rewrite=True)  # the snapshot's values gathered into one part per period
     _say_audits(audits)
     click.echo(f"已重新汇总 {counted[0] if counted else 0} 个报告期，分析库：{where.published / 'huizong.duckdb'}")
     sys.exit(1 if any(audits.values()) else 0)

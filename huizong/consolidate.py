@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from huizong import draft as drafting
 from huizong.auditlog import Entry
 from huizong.config import Home
 from huizong.cycles import Cycle
+from huizong.publishing import publish as publish
 from huizong.reference import (
     cells_table,
     code_map_table,
@@ -230,34 +230,3 @@ def consolidate_cycle(
         write_workbook(home, result)
         write_draft(home, result, draft)
     return result
-
-
-def publish(home: Home) -> Path:
-    """Copy the working file to ``<home>/published/huizong.duckdb`` and swap it in with one rename.
-
-    The snapshot is written with storage version v1.5.0, so DuckDB 1.5 and later can open it. An analyst holding the
-    old snapshot open keeps reading it; a new connection sees the new one.
-    """
-    with stage("write"):
-        return _publish(home)
-
-
-def _publish(home: Home) -> Path:
-    target = home.published / "huizong.duckdb"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".huizong.{uuid.uuid4().hex}.duckdb")
-    # The working file through the same settings as every other connection, so that in a process that holds it
-    # already (the portal) this is one more connection to the same database, not a second attachment of the file.
-    with home.connect() as wh:
-        name = wh.con.execute("SELECT current_database()").fetchone()
-        assert name is not None
-        snapshot = str(partial).replace("'", "''")  # ATTACH takes no parameters
-        wh.con.execute("COMMIT")  # ATTACH and COPY FROM DATABASE run outside the connection's transaction
-        try:
-            wh.con.execute(f"ATTACH '{snapshot}' AS snapshot (STORAGE_VERSION 'v1.5.0')")
-            wh.con.execute(f'COPY FROM DATABASE "{name[0]}" TO snapshot')
-            wh.con.execute("DETACH snapshot")
-        finally:
-            wh.con.execute("BEGIN TRANSACTION")
-    os.replace(partial, target)
-    return target

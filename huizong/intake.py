@@ -39,6 +39,7 @@ from huizong.inbox import archive_files as archive_files
 from huizong.inbox import collect as collect
 from huizong.inbox import tidy_inbox as tidy_inbox
 from huizong.periods import Period
+from huizong.publishing import write_part
 from huizong.reader import Reading
 from huizong.readers import close as close_readers
 from huizong.readers import read_files, start_reading
@@ -156,9 +157,12 @@ def record(
         wh.run("intake/insert_submissions", incoming_submissions=submissions)
         if judged:  # the totals of these periods are out of date until the roll-up at the end of the run
             wh.run("intake/mark_pending", incoming_submissions=submissions)
-        wh.run("intake/insert_cell_values", incoming_values=_values(judged))
+        values = _values(judged)
+        wh.run("intake/insert_cell_values", incoming_values=values)
+        write_part(home, wh, values)  # the analysts' snapshot reads the values from parts (huizong.publishing)
         wh.run("intake/insert_findings", incoming_findings=_findings(judged))
-        wh.run("intake/supersede")
+        if judged:  # later accepted files of the batch's units supersede earlier ones
+            wh.run("intake/supersede", incoming_submissions=submissions)
         if logged:
             auditlog.write(wh, uploads(judged, who or auditlog.command_user()))
         if also is not None:

@@ -28,7 +28,7 @@ class WarehouseBusy(HuizongError):
 
 
 TABLES = ("runs", "receipts", "submissions", "cell_values", "findings", "audit_results", "uploads", "explanations",
-          "reviews", "audit_log", "cell_places", "rollup_pending", "rollup_state")  # fmt: skip
+          "reviews", "audit_log", "cell_places", "rollup_pending", "rollup_state", "value_parts")  # fmt: skip
 
 
 @cache

@@ -82,8 +82,8 @@ def finality(wh: Warehouse, owner: str, form_id: str, period: str) -> dict[str, 
 
 def locked(wh: Warehouse) -> dict[tuple[str, str, str], str]:
     """(unit, form id, period) of every approved or excused report, to the state that locks it."""
-    if not wh.rows("review/has_state"):
-        return {}  # nothing rolled up yet, so nothing decided
+    if not wh.rows("review/has_state") or not wh.rows("review/any_lock"):
+        return {}  # nothing rolled up yet, or nothing ever approved or excused
     return {(unit, form, period): state for unit, form, period, state, _ in wh.rows("review/locked")}
 
 

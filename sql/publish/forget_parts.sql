@@ -1,0 +1,2 @@
+-- Forget every part: they are about to be written again.
+DELETE FROM value_parts;

@@ -1,0 +1,114 @@
+"""The analysts' snapshot: every table and view of the working file, its values read from write-once parts."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pytest
+from click.testing import CliRunner
+
+from huizong.cli import main
+from huizong.config import Home
+from huizong.intake import run_intake
+from huizong.publishing import KEEP_UNLISTED_S, parts_folder, publish, write_part
+from tests.conftest import make_home
+from tests.test_incremental import report
+
+
+@pytest.fixture()
+def home(tmp_path: Path) -> Home:
+    where = make_home(tmp_path / "var")
+    where.inbox.mkdir(parents=True)
+    return where
+
+
+def objects(path: Path) -> set[tuple[str, str]]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        rows = con.execute("SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = 'main'")
+        return {(name, "VIEW" if name == "cell_values" else kind) for name, kind in rows.fetchall()}
+
+
+def rows(path: Path, sql: str) -> list[tuple[Any, ...]]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return sorted(con.execute(sql).fetchall(), key=str)
+
+
+def parts(home: Home) -> dict[str, float]:
+    return {p.name: p.stat().st_mtime for p in parts_folder(home).glob("*.parquet")}
+
+
+def snapshot(home: Home) -> Path:
+    return home.published / "huizong.duckdb"
+
+
+def test_the_snapshot_has_every_table_and_view_with_the_values_read_from_parts(home: Home) -> None:
+    report(home, "990121101", "a.xlsx", 2025, 3)
+    report(home, "990121102", "b.xlsx", 2025, 2)
+    run_intake(home)
+    assert objects(snapshot(home)) == {
+        (name, "VIEW" if name == "cell_values" else kind) for name, kind in objects(home.warehouse)
+    }
+    everything = "SELECT * FROM cell_values"
+    assert rows(snapshot(home), everything) == rows(home.warehouse, everything) and rows(home.warehouse, everything)
+    totals = "SELECT unit_code, total FROM t3_requests WHERE row_code = 'new_received' ORDER BY ALL"
+    assert rows(snapshot(home), totals) == rows(home.warehouse, totals)
+
+
+def test_a_run_adds_a_part_and_leaves_the_earlier_ones_as_they_were(home: Home) -> None:
+    report(home, "990121101", "a.xlsx", 2024, 3)
+    run_intake(home)
+    first = parts(home)
+    assert len(first) == 1
+    report(home, "990121101", "a2025.xlsx", 2025, 4)
+    run_intake(home)
+    second = parts(home)
+    assert len(second) == 2 and {k: second[k] for k in first} == first
+    assert rows(snapshot(home), "SELECT count(*) FROM cell_values") == [(400,)]
+
+
+def test_values_recorded_without_a_part_are_written_again_at_the_next_publish(home: Home) -> None:
+    report(home, "990121101", "a.xlsx", 2025, 3)
+    run_intake(home)
+    with duckdb.connect(str(home.warehouse)) as con:  # a warehouse from before parts: its values are not in any
+        con.execute("DELETE FROM value_parts")
+    publish(home)
+    assert rows(snapshot(home), "SELECT * FROM cell_values") == rows(home.warehouse, "SELECT * FROM cell_values")
+
+
+def test_a_part_of_a_transaction_that_failed_is_never_read(home: Home) -> None:
+    report(home, "990121101", "a.xlsx", 2025, 3)
+    run_intake(home)
+    ghost = pa.table({"sha256": ["x" * 64], "code": ["t3.new_received.total"], "raw": ["9"], "status": ["ok"],
+                      "number": pa.array([9], pa.int64()), "amount": pa.array([None], pa.decimal128(22, 4)),
+                      "typed_over": [False]})  # fmt: skip
+    with pytest.raises(RuntimeError), home.connect() as wh:
+        write_part(home, wh, ghost)
+        raise RuntimeError("the batch fails after its part was written")
+    assert len(parts(home)) == 2  # written, then its transaction rolled back
+    publish(home)
+    assert rows(snapshot(home), "SELECT count(*) FROM cell_values WHERE sha256 = 'xxxx'") == [(0,)]
+    assert rows(snapshot(home), "SELECT count(*) FROM cell_values") == [(200,)]
+
+
+def test_rebuild_gathers_the_parts_and_keeps_the_old_ones_a_day_for_open_snapshots(home: Home) -> None:
+    for n, unit in enumerate(("990121101", "990121102", "990121103"), start=1):
+        report(home, unit, f"{unit}.xlsx", 2025, n)
+        run_intake(home)
+    before = parts(home)
+    assert len(before) == 3
+    result = CliRunner().invoke(main, ["rebuild", "--home", str(home.root)])
+    assert result.exit_code == 0, result.output
+    after = parts(home)
+    gathered = set(after) - set(before)
+    assert len(gathered) == 1 and set(before) <= set(after)  # one part for 2025; the old ones kept for now
+    assert rows(snapshot(home), "SELECT count(*) FROM cell_values") == [(600,)]
+    old = time.time() - KEEP_UNLISTED_S - 60
+    for name in before:
+        os.utime(parts_folder(home) / name, (old, old))
+    publish(home)
+    assert set(parts(home)) == gathered
