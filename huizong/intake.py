@@ -201,17 +201,26 @@ def write_receipts(home: Home, outcomes: Sequence[Outcome]) -> list[Path]:
         for outcome in outcomes:
             if outcome.verdict is None or not outcome.verdict.findings:
                 continue
-            deadline = outcome.verdict.deadline
             receipt = Receipt(
                 file_name=outcome.arrival.source.name,
                 sha256=outcome.arrival.sha256,
                 received_at=outcome.arrival.received_at,
-                late=outcome.arrival.received_at.date() > deadline if deadline else None,
+                late=late(outcome),
             )
             path = feedback_path(home.out, outcome.verdict, receipt)
             outcome.feedback = write_feedback(path, outcome.verdict, receipt)
             paths.append(outcome.feedback)
     return paths
+
+
+def late(outcome: Outcome) -> bool | None:
+    """Whether a judged file came after its deadline; None without a deadline, and for a report transcribed from what
+    was published (``huizong import``), which has no arrival date of its own to be late by."""
+    verdict = outcome.verdict
+    deadline = verdict.deadline if verdict else None
+    if deadline is None or verdict is None or verdict.reading.meta.get("source") == "transcribed":
+        return None
+    return outcome.arrival.received_at.date() > deadline
 
 
 def release(outcomes: Sequence[Outcome]) -> None:
@@ -344,7 +353,6 @@ def _submissions(run_id: str, judged: Sequence[Outcome]) -> pa.Table:
         assert o.verdict is not None
         meta, deadline = o.verdict.reading.meta, o.verdict.deadline
         errors, warnings = o.verdict.counts()
-        transcribed = meta.get("source") == "transcribed"
         rows.append(
             {
                 "sha256": o.arrival.sha256,
@@ -360,8 +368,7 @@ def _submissions(run_id: str, judged: Sequence[Outcome]) -> pa.Table:
                 "scope": meta.get("scope"),
                 "cycle_id": o.verdict.cycle.id if o.verdict.cycle else None,
                 "deadline": deadline,
-                # a report transcribed from what was published has no arrival date of its own to be late by
-                "late": o.arrival.received_at.date() > deadline if deadline and not transcribed else None,
+                "late": late(o),
                 "status": o.verdict.status,
                 "errors": errors,
                 "warnings": warnings,

@@ -9,9 +9,9 @@ copies the small tables and names the parts, whatever the history.
 
 The parts always hold exactly the rows of ``cell_values`` (checked by count at every publish: values are never
 updated or deleted). Where they do not, as in a warehouse from before parts or one filled by other means, every
-value is written again as one part per period. ``huizong rebuild`` does the same, which also gathers the small parts
-of many runs into a few; a part that no snapshot lists any more is removed a day later, so an analyst who opened an
-older snapshot is not cut off.
+value is written again as one part per period, as ``huizong rebuild`` does. Once a snapshot would list more than
+``MAX_SMALL`` small parts (a portal writes one per batch of uploads), they are gathered into one. A part that no
+snapshot lists any more is removed a day later, so an analyst who opened an older snapshot is not cut off.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ from huizong.stages import stage
 from huizong.warehouse import Warehouse
 
 VALUES = "values"  # folder of the parts, under published/
+SMALL = 1_000_000  # a part of fewer rows is gathered with the other small ones once there are too many
+MAX_SMALL = 32  # small parts a snapshot lists at most (a portal writes one per batch of uploads)
 KEEP_UNLISTED_S = 24 * 3600  # a part no snapshot lists is kept this long for analysts holding an older one
 STORAGE = "v1.5.0"  # DuckDB 1.5 and later open the snapshot
 
@@ -73,6 +75,26 @@ def rewrite_parts(home: Home, wh: Warehouse) -> None:
         wh.run("publish/register_part", incoming_parts=pa.table({"part": [name], "rows": pa.array([rows], pa.int64())}))
 
 
+def gather_small(home: Home, wh: Warehouse) -> None:
+    """Once more than ``MAX_SMALL`` small parts are listed, write them as one: what it costs is what they hold."""
+    small = [row[0] for row in wh.rows("publish/small_parts", {"small": SMALL})]
+    if len(small) <= MAX_SMALL:
+        return
+    folder = parts_folder(home)
+    name = f"{dt.datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}.parquet"
+    partial = folder / f".{name}"
+    files = ", ".join("'" + str(folder / part).replace("'", "''") + "'" for part in small)
+    target = str(partial).replace("'", "''")
+    wh.con.execute(
+        f"COPY (SELECT * FROM read_parquet([{files}], union_by_name = true)) TO '{target}' "
+        "(FORMAT parquet, COMPRESSION zstd)"
+    )
+    os.replace(partial, folder / name)
+    rows = pq.read_metadata(folder / name).num_rows
+    wh.run("publish/forget_some_parts", incoming_parts=pa.table({"part": pa.array(small, pa.string())}))
+    wh.run("publish/register_part", incoming_parts=pa.table({"part": [name], "rows": pa.array([rows], pa.int64())}))
+
+
 def publish(home: Home, rewrite: bool = False) -> Path:
     """Write the snapshot and swap it in with one rename; ``rewrite`` writes every value's part again first."""
     with stage("write"):
@@ -89,6 +111,8 @@ def _publish(home: Home, rewrite: bool) -> Path:
         counted = wh.rows("publish/part_rows")[0]
         if rewrite or counted[0] != counted[1]:
             rewrite_parts(home, wh)
+        else:
+            gather_small(home, wh)
         listed = [row[0] for row in wh.rows("publish/parts")]
         name = wh.con.execute("SELECT current_database()").fetchone()
         assert name is not None

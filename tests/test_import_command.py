@@ -13,6 +13,7 @@ from typing import Any
 import duckdb
 import pytest
 from click.testing import CliRunner
+from python_calamine import CalamineWorkbook
 
 from huizong.cli import main
 from huizong.config import Home
@@ -201,6 +202,12 @@ def test_imported_reports_are_recorded_as_transcribed_supersede_and_count_in_tot
     )
     assert total == [(maker.values(form)["t3.new_received.total"],)]
     assert (home.archive).exists() and len(list(home.archive.rglob("*.docx"))) == 1
+    (receipt,) = home.out.glob("*/feedback/*.xlsx")  # its findings (S5, CYCLE) are answered with a receipt
+    book = CalamineWorkbook.from_path(str(receipt))
+    lines = {row[0]: row[1] for row in book.get_sheet_by_name(book.sheet_names[0]).to_python() if len(row) > 1}
+    assert lines["收到的文件"] == "report.docx" and "逾期" not in str(
+        lines["收到时间"]
+    )  # a published report is never late
     # the same figures from the web page, received later, replace the Word file as a second template would
     later = tmp_path / "report.html"
     shutil.copy(FOREIGN / "report.html", later)

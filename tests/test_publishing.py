@@ -112,3 +112,16 @@ def test_rebuild_gathers_the_parts_and_keeps_the_old_ones_a_day_for_open_snapsho
         os.utime(parts_folder(home) / name, (old, old))
     publish(home)
     assert set(parts(home)) == gathered
+
+
+def test_many_small_parts_are_gathered_into_one(home: Home, monkeypatch: pytest.MonkeyPatch) -> None:
+    import huizong.publishing
+
+    monkeypatch.setattr(huizong.publishing, "MAX_SMALL", 2)  # a portal's season of single uploads, in short
+    for n, unit in enumerate(("990121101", "990121102", "990121103"), start=1):
+        report(home, unit, f"{unit}.xlsx", 2025, n)
+        run_intake(home)
+    with duckdb.connect(str(home.warehouse), read_only=True) as con:
+        listed = con.execute("SELECT part, rows FROM value_parts").fetchall()
+    assert len(listed) == 1 and listed[0][1] == 600  # the third run's publish gathered the three
+    assert rows(snapshot(home), "SELECT * FROM cell_values") == rows(home.warehouse, "SELECT * FROM cell_values")

@@ -10,7 +10,7 @@ import click
 
 from huizong.config import Home
 from huizong.findings import STATUS_LABELS
-from huizong.importing.taking import Imported, Wanted, check_files, import_files, wanted_files
+from huizong.importing.taking import READABLE, Imported, Wanted, check_files, import_files, wanted_files
 from huizong.inbox import shown
 from huizong.options import home_option, the_warehouse
 
@@ -49,6 +49,8 @@ def import_command(
     files, problems = wanted_files(paths, Wanted(unit, period, form))
     for problem in problems:
         click.echo(f"huizong import: {problem}", err=True)
+    if not files:
+        click.echo(f"huizong import: 没有可读取的报告（{' '.join(READABLE)}）", err=True)
     if dry_run:
         where.require()
         results = check_files(where, files)

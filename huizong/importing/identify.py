@@ -141,7 +141,15 @@ def choose_form(
         reverse=True,
     )
     if not scored or scored[0][0] < 0.5:
-        return None, None, _ask("FORM", "文件中找不到年度报告的表格（二、三、四），或表格的行列标题与表式相差太多")
+        return (
+            None,
+            None,
+            _ask(
+                "FORM",
+                "文件中找不到表式的表格（年度报告的表二、表三、表四），或表格的行列标题与表式相差太多",
+                "--form 表式",
+            ),
+        )
     share, _, form, found = scored[0]
     rivals = [s for s in scored[1:] if s[2].id == form.id or wanted is None]
     if rivals and share - rivals[0][0] < CLOSE:
@@ -151,7 +159,7 @@ def choose_form(
 
 
 def _ask(rule: str, message: str, option: str = "") -> Finding:
-    option = option or {"UNIT": "--unit 单位代码", "PERIOD": "--period 年度"}.get(rule, "")
+    option = option or {"UNIT": "--unit 单位代码", "PERIOD": "--period 年度"}.get(rule, "--form 表式")
     return Finding(
         rule, "error", f"{message}：请用 {option} 指定", message_en=f"cannot tell the {rule.lower()}; give {option}"
     )
