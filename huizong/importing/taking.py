@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache, partial
+from functools import cache, lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from huizong.importing.sentences import check_text
 from huizong.layout import layout_form
 from huizong.periods import Period
 from huizong.reader import CellValue, Reading
+from huizong.registry import Registry
 from huizong.review import locked
 from huizong.warehouse import Warehouse
 
@@ -164,7 +165,7 @@ def transcribe(home: Home, path: Path, wanted: Wanted) -> Transcript:
             Finding("PERIOD", "error", "文件中找不到报告年度（标题中的“2024年”）：请用 --period 年度 指定")
         )
         return Transcript(reading, texts=document.texts)
-    names = Names(home.registry, period)
+    names = names_for(home.registry, period)
     unit = home.registry.units.get(wanted.unit) if wanted.unit else None
     if wanted.unit and unit is None:
         reading.findings.append(Finding("UNIT", "error", f"单位代码 {wanted.unit} 不在名录中"))
@@ -199,6 +200,12 @@ def transcribe(home: Home, path: Path, wanted: Wanted) -> Transcript:
     grids = document.grids
     located = {code: grids[p.grid].where(p.row, p.col) for code, p in found.places.items()}
     return Transcript(reading, located, document.texts)
+
+
+@lru_cache(maxsize=8)
+def names_for(registry: Registry, period: Period) -> Names:
+    """The registry's names for a period, made once for a folder of files."""
+    return Names(registry, period)
 
 
 def check_files(home: Home, files: Sequence[tuple[Path, Wanted]]) -> list[Imported]:
