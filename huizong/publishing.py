@@ -44,35 +44,21 @@ def write_part(home: Home, wh: Warehouse, values: pa.Table) -> None:
     """Write ``values`` (rows of ``cell_values``) as a part and register it in the caller's transaction."""
     if values.num_rows == 0:
         return
-    folder = parts_folder(home)
-    folder.mkdir(parents=True, exist_ok=True)
-    name = f"{dt.datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}.parquet"
-    partial = folder / f".{name}"
-    pq.write_table(values, partial, compression="zstd")
-    os.replace(partial, folder / name)
-    parts = pa.table({"part": [name], "rows": pa.array([values.num_rows], pa.int64())})
-    wh.run("publish/register_part", incoming_parts=parts)
+    folder, name = _new_part(home)
+    pq.write_table(values, folder / f".{name}", compression="zstd")
+    os.replace(folder / f".{name}", folder / name)
+    _register(wh, name, values.num_rows)
 
 
 def rewrite_parts(home: Home, wh: Warehouse) -> None:
     """Write every value again, one part per form and period, in place of every part there was."""
-    folder = parts_folder(home)
-    folder.mkdir(parents=True, exist_ok=True)
     wh.run("publish/forget_parts")
-    periods = wh.rows("publish/value_periods")
-    for form_id, period in periods:
-        name = f"{form_id}-{period}-{uuid.uuid4().hex[:8]}.parquet"
-        partial = folder / f".{name}"
-        target = str(partial).replace("'", "''")
-        wh.con.execute(
-            f"COPY (SELECT v.* FROM cell_values AS v LEFT JOIN submissions AS s USING (sha256) "
-            f"WHERE s.form_id IS NOT DISTINCT FROM ? AND s.period IS NOT DISTINCT FROM ?) "
-            f"TO '{target}' (FORMAT parquet, COMPRESSION zstd)",
-            [form_id, period],
+    for form_id, period in wh.rows("publish/value_periods"):
+        query = (
+            "SELECT v.* FROM cell_values AS v LEFT JOIN submissions AS s USING (sha256) "
+            "WHERE s.form_id IS NOT DISTINCT FROM ? AND s.period IS NOT DISTINCT FROM ?"
         )
-        os.replace(partial, folder / name)
-        rows = pq.read_metadata(folder / name).num_rows
-        wh.run("publish/register_part", incoming_parts=pa.table({"part": [name], "rows": pa.array([rows], pa.int64())}))
+        _copy_part(home, wh, query, [form_id, period], f"{form_id}-{period}")
 
 
 def gather_small(home: Home, wh: Warehouse) -> None:
@@ -80,19 +66,33 @@ def gather_small(home: Home, wh: Warehouse) -> None:
     small = [row[0] for row in wh.rows("publish/small_parts", {"small": SMALL})]
     if len(small) <= MAX_SMALL:
         return
-    folder = parts_folder(home)
-    name = f"{dt.datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}.parquet"
-    partial = folder / f".{name}"
-    files = ", ".join("'" + str(folder / part).replace("'", "''") + "'" for part in small)
-    target = str(partial).replace("'", "''")
-    wh.con.execute(
-        f"COPY (SELECT * FROM read_parquet([{files}], union_by_name = true)) TO '{target}' "
-        "(FORMAT parquet, COMPRESSION zstd)"
-    )
-    os.replace(partial, folder / name)
-    rows = pq.read_metadata(folder / name).num_rows
+    files = ", ".join(_quoted(parts_folder(home) / part) for part in small)
+    _copy_part(home, wh, f"SELECT * FROM read_parquet([{files}], union_by_name = true)")
     wh.run("publish/forget_some_parts", incoming_parts=pa.table({"part": pa.array(small, pa.string())}))
+
+
+def _new_part(home: Home, prefix: str = "") -> tuple[Path, str]:
+    """The parts' folder and a new part's name in it (written as ``.<name>`` first, then renamed)."""
+    folder = parts_folder(home)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder, f"{prefix or f'{dt.datetime.now():%Y%m%d-%H%M%S}'}-{uuid.uuid4().hex[:8]}.parquet"
+
+
+def _copy_part(home: Home, wh: Warehouse, query: str, params: list[str] | None = None, prefix: str = "") -> None:
+    """What ``query`` selects, written as a new part by DuckDB and registered."""
+    folder, name = _new_part(home, prefix)
+    wh.con.execute(f"COPY ({query}) TO {_quoted(folder / f'.{name}')} (FORMAT parquet, COMPRESSION zstd)", params)
+    os.replace(folder / f".{name}", folder / name)
+    _register(wh, name, pq.read_metadata(folder / name).num_rows)
+
+
+def _register(wh: Warehouse, name: str, rows: int) -> None:
     wh.run("publish/register_part", incoming_parts=pa.table({"part": [name], "rows": pa.array([rows], pa.int64())}))
+
+
+def _quoted(path: Path) -> str:
+    """A path as an SQL string literal (ATTACH and COPY take no parameters for it)."""
+    return "'" + str(path).replace("'", "''") + "'"
 
 
 def publish(home: Home, rewrite: bool = False) -> Path:
@@ -130,7 +130,6 @@ def _snapshot(wh: Warehouse, database: str, path: Path, parts: list[Path]) -> No
     """Every table of the working file but ``cell_values`` copied into ``path``, ``cell_values`` a view over the
     parts, and every view made again there. Outside a transaction: a view that cannot be made yet is tried again
     once the views it reads are there. A snapshot left half made is removed with the other partial files."""
-    snapshot = str(path).replace("'", "''")  # ATTACH takes no parameters
     con = wh.con
     tables = [r[0] for r in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'main' "
@@ -138,13 +137,13 @@ def _snapshot(wh: Warehouse, database: str, path: Path, parts: list[Path]) -> No
     views = [r[0] for r in con.execute(
         "SELECT sql FROM duckdb_views() WHERE database_name = ? AND schema_name = 'main' AND NOT internal "
         "AND NOT temporary ORDER BY view_oid", [database]).fetchall()]  # fmt: skip
-    con.execute(f"ATTACH '{snapshot}' AS snapshot (STORAGE_VERSION '{STORAGE}')")
+    con.execute(f"ATTACH {_quoted(path)} AS snapshot (STORAGE_VERSION '{STORAGE}')")
     try:
         for table in tables:
             if table != "cell_values":
                 con.execute(f'CREATE TABLE snapshot."{table}" AS FROM "{database}".main."{table}"')
         if parts:
-            files = ", ".join("'" + str(p).replace("'", "''") + "'" for p in parts)
+            files = ", ".join(_quoted(part) for part in parts)
             con.execute(
                 f"CREATE VIEW snapshot.cell_values AS SELECT * FROM read_parquet([{files}], union_by_name = true)"
             )

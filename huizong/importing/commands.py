@@ -74,12 +74,11 @@ def _say(result: Imported) -> None:
     if result.verdict is None:
         click.echo(f"重复  {name}（此前已收到，状态：{STATUS_LABELS.get(result.earlier_status, '未知')}）")
         return
-    meta = result.verdict.reading.meta
-    who = f"{meta['unit_code']} {meta['unit_name']} {meta['period']}" if "unit_code" in meta else "（无法识别）"
-    errors, warnings = result.verdict.counts()
+    from huizong.cli import verdict_line  # the line intake prints; imported here, as cli imports this module
+
     form = result.verdict.reading.form
     cells = f"，{len(result.located)}/{len(form.cells)} 格找到" if form else ""
-    click.echo(f"{STATUS_LABELS[result.verdict.status]}  {who}  {name}  错误 {errors}，提示 {warnings}{cells}")
+    click.echo(verdict_line(result.verdict, name) + cells)
     for finding in result.verdict.findings:
         at = result.found_at(finding)
         click.echo(f"  {finding}" + (f"（文件中：{at}）" if at else ""))

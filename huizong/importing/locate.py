@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from huizong.findings import Finding
+from huizong.findings import Finding, Severity
 from huizong.forms import Block, Form, Line, Table, cell_code
 from huizong.importing.grids import Grid
 from huizong.importing.labels import CUTOFF, bare, closeness, key, numbering
@@ -274,31 +274,23 @@ def _missing_block(table: Table, block: Block, result: Located) -> None:
 
 
 def _noted(grid: Grid, place: Place, form: Form, code: str, text: str, number: str) -> Finding:
-    cell = form.cells[code]
-    name = "—".join((*cell.row.labels, *cell.col.labels))
-    return Finding(
-        "NOTE",
-        "warning",
-        f"{form.table(cell.table).name}“{name}”的数字后附有说明“{text.strip()}”，已按{number}读取，请核实",
-        sheet=grid.place(place.row, place.col)[0],
-        cell=grid.place(place.row, place.col)[1],
-        seen=text,
-        expected=number,
-        message_en=f"{code}: a number with a note; the number was read",
-    )
+    said = f"的数字后附有说明“{text.strip()}”，已按{number}读取，请核实"
+    english = "a number with a note; the number was read"
+    return _about(grid, place, form, code, ("NOTE", "warning"), said, (text, number), english)
 
 
 def _bad_value(grid: Grid, place: Place, form: Form, code: str, text: str, problem: str) -> Finding:
+    return _about(grid, place, form, code, ("VALUE", "error"), problem, (text, "数字"), "not a number")
+
+
+def _about(
+    grid: Grid, place: Place, form: Form, code: str, rule: tuple[str, Severity], said: str, values: tuple[str, str],
+    english: str,
+) -> Finding:  # fmt: skip
+    """A finding on one printed cell: the table and the cell's labels, then ``said``; where it is in the file;
+    ``values`` what was seen and what was expected."""
     cell = form.cells[code]
-    table = form.table(cell.table)
     name = "—".join((*cell.row.labels, *cell.col.labels))
-    return Finding(
-        "VALUE",
-        "error",
-        f"{table.name}“{name}”{problem}",
-        sheet=grid.place(place.row, place.col)[0],
-        cell=grid.place(place.row, place.col)[1],
-        seen=text,
-        expected="数字",
-        message_en=f"{code}: not a number",
-    )
+    sheet, address = grid.place(place.row, place.col)
+    message = f"{form.table(cell.table).name}“{name}”{said}"
+    return Finding(rule[0], rule[1], message, sheet, address, values[0], values[1], f"{code}: {english}")
