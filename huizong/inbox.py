@@ -115,7 +115,8 @@ def _take(path: Path, passed: list[Skipped]) -> list[Path]:
 
 def archive_files(home: Home, files: Iterable[Path]) -> list[Arrival]:
     """Stream each file into ``<home>/archive/<2 hex>/<sha256><suffix>`` (once per content) and describe it."""
-    taken_at = dt.datetime.now().replace(microsecond=0)
+    taken_at = dt.datetime.now()  # to the microsecond, as the time a file came: a correction made within the same
+    # second as the file it corrects (a quick re-save) is still the later one
     with stage("archive"):
         arrivals = [_archive(home, path, taken_at) for path in files]
         os.sync()  # every copy on disk before anything is recorded: one flush for the run, not one per file
@@ -127,7 +128,7 @@ def _archive(home: Home, path: Path, taken_at: dt.datetime) -> Arrival:
     with path.open("rb") as stream:
         digest, target, size = store_stream(home.archive, stream, suffix, MAX_ARCHIVED, sync=False)
         modified = os.fstat(stream.fileno()).st_mtime
-    received = min(dt.datetime.fromtimestamp(modified).replace(microsecond=0), taken_at)
+    received = min(dt.datetime.fromtimestamp(modified), taken_at)
     return Arrival(path, digest, target, size, received, taken_at)
 
 
