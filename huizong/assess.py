@@ -69,7 +69,8 @@ def assess(
 ) -> list[Verdict]:
     """Verdicts in order. ``previous`` maps (unit code, period) to that unit's accepted values of that period;
     ``locked`` (unit code, form id, period) to the review state (approved, excused) that locks that report."""
-    verdicts = [place(home, reading, expect_period) for reading in readings]
+    cycles: dict[tuple[str, Period, str], Cycle | None] = {}  # a batch's files fall in a few cycles: plan each once
+    verdicts = [place(home, reading, expect_period, cycles) for reading in readings]
     for verdict in verdicts:
         _locked(verdict, locked or {})
     subjects = []
@@ -85,8 +86,14 @@ def assess(
     return verdicts
 
 
-def place(home: Home, reading: Reading, expect_period: Period | None = None) -> Verdict:
-    """Where a reading belongs: its unit and cycle, with the findings about that (not yet the rules of its form)."""
+def place(
+    home: Home,
+    reading: Reading,
+    expect_period: Period | None = None,
+    cycles: dict[tuple[str, Period, str], Cycle | None] | None = None,
+) -> Verdict:
+    """Where a reading belongs: its unit and cycle, with the findings about that (not yet the rules of its form).
+    ``cycles`` keeps the cycles planned so far, by (parent unit, period, form), for the next reading."""
     verdict = Verdict(reading)
     if reading.form is None:
         return verdict
@@ -136,7 +143,7 @@ def place(home: Home, reading: Reading, expect_period: Period | None = None) -> 
             )
         )
         return verdict
-    _find_cycle(home, verdict, unit, period)
+    _find_cycle(home, verdict, unit, period, {} if cycles is None else cycles)
     return verdict
 
 
@@ -164,14 +171,21 @@ def _locked(verdict: Verdict, locked: Mapping[tuple[str, str, str], str]) -> Non
     )
 
 
-def _find_cycle(home: Home, verdict: Verdict, unit: Unit, period: Period) -> None:
+def _find_cycle(
+    home: Home, verdict: Verdict, unit: Unit, period: Period, cycles: dict[tuple[str, Period, str], Cycle | None]
+) -> None:
     form = verdict.reading.form
     assert form is not None
     if unit.parent is None:
         return
-    try:
-        cycle = plan_cycle(home.registry, home.catalog, home.cycle_specs, unit.parent, period, form.key)
-    except HuizongError:
+    key = (unit.parent, period, form.key)
+    if key not in cycles:
+        try:
+            cycles[key] = plan_cycle(home.registry, home.catalog, home.cycle_specs, unit.parent, period, form.key)
+        except HuizongError:
+            cycles[key] = None
+    cycle = cycles[key]
+    if cycle is None:
         return
     verdict.cycle = cycle
     if unit not in cycle.expected:
