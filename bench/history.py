@@ -25,12 +25,14 @@ from typing import Any
 import pyarrow as pa
 
 from bench.generate import LAST, plan_season
+from huizong import valuestore
 from huizong.config import Home
 from huizong.consolidate import publish, rebuild
 from huizong.demo import report
 from huizong.forms import Form
 from huizong.intake import new_run_id, run_intake
 from huizong.periods import Period
+from huizong.publishing import parts_folder
 from huizong.registry import Unit
 from huizong.stages import STAGES, RssSampler
 
@@ -120,7 +122,7 @@ def write_history(home: Home, seed: int) -> tuple[int, int]:
             submissions, cells = _tables(form, chunk, year, year_values)
             with home.connect() as wh:
                 wh.run("intake/insert_submissions", incoming_submissions=submissions)
-                wh.run("intake/insert_cell_values", incoming_values=cells)
+                valuestore.write_part(wh, parts_folder(home), cells)
             reports += submissions.num_rows
             values += cells.num_rows
     return reports, values

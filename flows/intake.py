@@ -138,16 +138,17 @@ def _intake(where: Home, paths: list[str], period: str | None) -> tuple[dict[str
     run_id = steps.new_run_id()
     arrivals = archive(where, paths)
     outcomes: list[steps.Outcome] = []
-    try:
-        for batch in steps.batches(arrivals):
-            judged = judge(where, as_is(batch), period)
-            record(where, run_id, as_is(judged))
-            receipts(where, as_is(judged))
-            outcomes += judged
-    finally:
-        close_readers()
-    audits = settle(where, run_id, as_is(outcomes))
-    publish(where)
+    with where.keep_open():  # the tasks' connections are cursors on one open warehouse
+        try:
+            for batch in steps.batches(arrivals):
+                judged = judge(where, as_is(batch), period)
+                record(where, run_id, as_is(judged))
+                receipts(where, as_is(judged))
+                outcomes += judged
+        finally:
+            close_readers()
+        audits = settle(where, run_id, as_is(outcomes))
+        publish(where)
     tidy(where, as_is(arrivals))
     return report(run_id, as_is(outcomes), audits), outcomes
 

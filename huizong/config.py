@@ -24,7 +24,7 @@ from huizong.cycles import CycleSpec, load_cycle_specs
 from huizong.errors import ConfigError, UsageError, suggest
 from huizong.registry import Registry
 from huizong.textfiles import load_toml
-from huizong.warehouse import MEMORY_LIMIT, Warehouse, open_warehouse
+from huizong.warehouse import MEMORY_LIMIT, Warehouse, keep_open, open_warehouse
 
 DEFAULT_HOME = Path("var")
 SETTINGS = {
@@ -125,6 +125,10 @@ class Home:
     def connect(self, read_only: bool = False, commit: bool = True) -> AbstractContextManager[Warehouse]:
         """The working warehouse, opened with this data directory's settings (see ``warehouse.open_warehouse``)."""
         return open_warehouse(self.warehouse, read_only, commit, self.settings.memory_limit)
+
+    def keep_open(self) -> AbstractContextManager[None]:
+        """Hold the working warehouse open for a run: each ``connect`` meanwhile is a cheap cursor on it."""
+        return keep_open(self.warehouse, self.settings.memory_limit)
 
     @property
     def published(self) -> Path:

@@ -9,6 +9,8 @@ text goes through ``write_string``), so a cell that starts with ``=``, ``+``, ``
 from __future__ import annotations
 
 import datetime as dt
+import io
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +54,7 @@ class Receipt:
     received_at: dt.datetime
     late: bool | None = None
     returned: Returned | None = None
+    deadline: dt.date | None = None  # when known apart from the verdict's cycle (a receipt written by a reader process)
 
 
 def feedback_path(out: Path, verdict: Verdict, receipt: Receipt) -> Path:
@@ -74,7 +77,8 @@ def receipt_file(
 
 def write_feedback(path: Path, verdict: Verdict, receipt: Receipt) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    book = xlsxwriter.Workbook(str(path), BOOK_OPTIONS)
+    buffer = io.BytesIO()  # made in memory, then written whole: a full disk leaves no half receipt behind
+    book = xlsxwriter.Workbook(buffer, BOOK_OPTIONS)
     fmt = Formats(book)
     red = book.add_format({"bg_color": "#F8CBAD", "border": 1, "font_name": "宋体", "font_size": 10})
     amber = book.add_format({"bg_color": "#FFE699", "border": 1, "font_name": "宋体", "font_size": 10})
@@ -86,6 +90,12 @@ def write_feedback(path: Path, verdict: Verdict, receipt: Receipt) -> Path:
         period = Period.parse(verdict.reading.meta["period"])
         _tables(book, fmt, form, shown, period, verdict, {"error": red, "warning": amber})
     book.close()
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        partial.write_bytes(buffer.getvalue())
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
     return path
 
 
@@ -113,7 +123,7 @@ def _summary(sheet: Worksheet, fmt: Formats, verdict: Verdict, receipt: Receipt)
         ("报告期", Period.parse(meta["period"]).label if "period" in meta else "无法识别"),
         ("收到的文件", receipt.file_name),
         ("收到时间", f"{receipt.received_at:%Y-%m-%d %H:%M}" + ("（已逾期）" if receipt.late else "")),
-        ("截止日期", f"{verdict.deadline:%Y-%m-%d}" if verdict.deadline else "—"),
+        ("截止日期", f"{deadline:%Y-%m-%d}" if (deadline := receipt.deadline or verdict.deadline) else "—"),
         ("问题", f"错误 {errors} 项，提示 {warnings} 项"),
         ("处理意见", advice),
         ("文件校验码", " ".join(receipt.sha256[i : i + 16] for i in range(0, len(receipt.sha256), 16))),  # SHA-256

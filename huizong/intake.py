@@ -16,33 +16,33 @@ next run rebuilds the totals.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
 from pathlib import Path
 from typing import TypeVar
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
-from huizong import auditlog
+from huizong import auditlog, cells, valuestore
 from huizong.assess import Values, Verdict, assess
 from huizong.config import Home
 from huizong.consolidate import publish, rebuild
-from huizong.feedback import Receipt, feedback_path, write_feedback
-from huizong.forms import Form
+from huizong.feedback import Receipt, feedback_path
 from huizong.inbox import Arrival as Arrival  # re-exported: the steps of an intake are named here
 from huizong.inbox import Skipped as Skipped
 from huizong.inbox import archive_files as archive_files
 from huizong.inbox import collect as collect
 from huizong.inbox import tidy_inbox as tidy_inbox
 from huizong.periods import Period
-from huizong.publishing import write_part
+from huizong.publishing import parts_folder
 from huizong.reader import Reading
+from huizong.readers import ReceiptJob, finish_receipts, read_files, start_reading, write_feedbacks
 from huizong.readers import close as close_readers
-from huizong.readers import read_files, start_reading
 from huizong.review import locked
 from huizong.stages import stage
 from huizong.warehouse import Warehouse, WarehouseBusy
@@ -121,21 +121,34 @@ def previous_values(
     for unit, period in wanted:
         if unit and period:
             by_period.setdefault(str(Period.parse(period).previous), set()).add(unit)
-    found: dict[tuple[str, str], dict[str, int | Decimal]] = {}
+    found: dict[tuple[str, str], Values] = {}
     if not by_period or not home.warehouse.exists():
         return {}
     try:
         with home.connect(read_only=read_only) as wh:
             for period, units in by_period.items():
-                rows = wh.rows(
+                table = wh.arrow(
                     "intake/previous_values", {"period": period}, incoming_units=pa.table({"unit_code": list(units)})
                 )
-                for unit, code, number, amount in rows:
-                    found.setdefault((unit, period), {})[code] = amount if amount is not None else number
+                found |= {(unit, period): values for unit, values in _by_unit(table).items()}
     except (duckdb.IOException, WarehouseBusy):
         if not read_only:
             raise
-    return dict(found)
+    return found
+
+
+def _by_unit(table: pa.Table) -> dict[str, dict[str, int | Decimal]]:
+    """(unit_code, code, number, amount) rows, sorted by unit, as each unit's values: built from whole columns."""
+    if table.num_rows == 0:
+        return {}
+    units = table["unit_code"].to_numpy(zero_copy_only=False)
+    codes = table["code"].to_pylist()
+    values: list[int | Decimal] = table["number"].to_pylist()
+    amounts = table["amount"]
+    for i in np.flatnonzero(amounts.is_valid().to_numpy(zero_copy_only=False)):
+        values[i] = amounts[int(i)].as_py()
+    starts = [0, *(np.flatnonzero(units[1:] != units[:-1]) + 1).tolist(), len(units)]
+    return {units[a]: dict(zip(codes[a:b], values[a:b], strict=True)) for a, b in itertools.pairwise(starts)}
 
 
 def record(
@@ -157,9 +170,9 @@ def record(
         wh.run("intake/insert_submissions", incoming_submissions=submissions)
         if judged:  # the totals of these periods are out of date until the roll-up at the end of the run
             wh.run("intake/mark_pending", incoming_submissions=submissions)
-        values = _values(judged)
-        wh.run("intake/insert_cell_values", incoming_values=values)
-        write_part(home, wh, values)  # the analysts' snapshot reads the values from parts (huizong.publishing)
+        # the values as a Parquet part of their own, listed in this transaction (huizong.valuestore)
+        values = cells.values_table([_reading(o) for o in judged], [o.arrival.sha256 for o in judged])
+        valuestore.write_part(wh, parts_folder(home), values)
         wh.run("intake/insert_findings", incoming_findings=_findings(judged))
         if judged:  # later accepted files of the batch's units supersede earlier ones
             wh.run("intake/supersede", incoming_submissions=submissions)
@@ -193,24 +206,29 @@ def note_run(
     )
 
 
-def write_receipts(home: Home, outcomes: Sequence[Outcome]) -> list[Path]:
+def write_receipts(home: Home, outcomes: Sequence[Outcome], wait: bool = True) -> list[Path]:
     """A feedback workbook (回执) for every file of the batch that has findings; a file accepted without any is
-    acknowledged by its line in the run, in ``receipts`` and in the cycle's completeness list."""
-    paths = []
+    acknowledged by its line in the run, in ``receipts`` and in the cycle's completeness list. Where the run has
+    reader processes they write them (``wait=False``: while this process goes on; ``finish_receipts`` waits)."""
+    jobs = []
+    for outcome in outcomes:
+        if outcome.verdict is None or not outcome.verdict.findings:
+            continue
+        verdict = outcome.verdict
+        receipt = Receipt(
+            file_name=outcome.arrival.source.name,
+            sha256=outcome.arrival.sha256,
+            received_at=outcome.arrival.received_at,
+            late=late(outcome),
+            deadline=verdict.deadline,
+        )
+        outcome.feedback = feedback_path(home.out, verdict, receipt)
+        jobs.append(ReceiptJob(outcome.feedback, verdict, receipt))
     with stage("write"):
-        for outcome in outcomes:
-            if outcome.verdict is None or not outcome.verdict.findings:
-                continue
-            receipt = Receipt(
-                file_name=outcome.arrival.source.name,
-                sha256=outcome.arrival.sha256,
-                received_at=outcome.arrival.received_at,
-                late=late(outcome),
-            )
-            path = feedback_path(home.out, outcome.verdict, receipt)
-            outcome.feedback = write_feedback(path, outcome.verdict, receipt)
-            paths.append(outcome.feedback)
-    return paths
+        write_feedbacks(home, jobs)
+        if wait:
+            finish_receipts()
+    return [job.path for job in jobs]
 
 
 def late(outcome: Outcome) -> bool | None:
@@ -228,7 +246,8 @@ def release(outcomes: Sequence[Outcome]) -> None:
     so memory does not grow with the number of files."""
     for outcome in outcomes:
         if outcome.verdict is not None:
-            outcome.verdict.reading.values = {}
+            reading = outcome.verdict.reading
+            reading.values, reading.cells, reading.scaled = {}, None, None
 
 
 def batches(items: Sequence[T], size: int = BATCH) -> list[list[T]]:
@@ -246,13 +265,14 @@ def run_intake(
     """The whole intake, as the CLI runs it (the flow runs the same steps as tasks). ``progress(done, of)``; what
     is passed over is added to ``skipped``. Receipts an earlier run owed and did not write are written first."""
     run_id = new_run_id()
-    owe_nothing(home)
-    arrivals = archive_files(home, collect(home, paths, skipped))
-    outcomes = take_in(home, run_id, arrivals, period, progress)
-    audits = settle(home, run_id, outcomes, [o for o in outcomes if o.verdict is None])
-    if on_audits:
-        on_audits(audits)
-    publish(home)
+    with home.keep_open():
+        owe_nothing(home)
+        arrivals = archive_files(home, collect(home, paths, skipped))
+        outcomes = take_in(home, run_id, arrivals, period, progress)
+        audits = settle(home, run_id, outcomes, [o for o in outcomes if o.verdict is None])
+        if on_audits:
+            on_audits(audits)
+        publish(home)
     tidy_inbox(home, arrivals)
     return outcomes
 
@@ -289,8 +309,10 @@ def take_in(
                 pending = start_reading(home, [o.arrival.archived for o in parts[k + 1]], step)
             conclude(home, batch, readings, period)
             record(home, run_id, batch, who=who)
-            write_receipts(home, batch)
+            write_receipts(home, batch, wait=False)
             release(batch)
+        with stage("write"):
+            finish_receipts()
     finally:
         close_readers()
     return outcomes
@@ -380,31 +402,9 @@ def _submissions(run_id: str, judged: Sequence[Outcome]) -> pa.Table:
     return _table(rows, schema, ["sha256"])
 
 
-def _values(judged: Sequence[Outcome]) -> pa.Table:
-    """One row per cell read, built column by column (a reading's values are tuples: transposed with ``zip``)."""
-    columns: dict[str, list[object]] = {k: [] for k in ("sha256", "code", "raw", "status", "number", "amount")}
-    columns["typed_over"] = []
-    for o in judged:
-        assert o.verdict is not None
-        reading = o.verdict.reading
-        if not reading.values or reading.form is None:
-            continue
-        codes, raws, values, statuses, typed = zip(*reading.values.values(), strict=True)
-        amounts = _amount_codes(reading.form)
-        columns["sha256"] += [o.arrival.sha256] * len(codes)
-        columns["code"] += codes
-        columns["raw"] += raws
-        columns["status"] += statuses
-        columns["number"] += [None if c in amounts else v for c, v in zip(codes, values, strict=True)]
-        columns["amount"] += [v if c in amounts else None for c, v in zip(codes, values, strict=True)]
-        columns["typed_over"] += typed
-    types = {"number": pa.int64(), "amount": pa.decimal128(22, 4), "typed_over": pa.bool_()}
-    return pa.table({name: pa.array(values, types.get(name, pa.string())) for name, values in columns.items()})
-
-
-@cache
-def _amount_codes(form: Form) -> frozenset[str]:
-    return frozenset(code for code, cell in form.cells.items() if cell.type == "amount")
+def _reading(outcome: Outcome) -> Reading:
+    assert outcome.verdict is not None
+    return outcome.verdict.reading
 
 
 def _findings(judged: Sequence[Outcome]) -> pa.Table:

@@ -22,7 +22,9 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+from pyarrow import concat_tables as pa_concat
 
+from huizong.cells import common_scale, prepare, scaled
 from huizong.findings import Finding
 from huizong.forms import Equation, Form, Rule, Term
 from huizong.formulas import excel_text
@@ -73,6 +75,7 @@ class _Column:
 def validate(subjects: Sequence[Subject]) -> list[list[Finding]]:
     """Findings for each subject, in order; subjects whose form is unknown get none here."""
     results: list[list[Finding]] = [[] for _ in subjects]
+    prepare([s.reading for s in subjects])
     groups: dict[str, list[int]] = {}
     for i, subject in enumerate(subjects):
         if subject.reading.form is not None and subject.reading.values:
@@ -112,17 +115,15 @@ def cell_schema(form: Form) -> tuple[pa.DataFrameSchema, list[str]]:
 
 
 def _cell_findings(form: Form, batch: Sequence[Subject]) -> list[tuple[int, Finding]]:
-    subjects: list[int] = []
-    codes: list[str] = []
-    statuses: list[str] = []
-    for i, s in enumerate(batch):
-        cells = [cell for cell in s.reading.values.values() if not cell.typed_over]
-        subjects += [i] * len(cells)
-        codes += [cell.code for cell in cells]
-        statuses += [cell.status for cell in cells]
-    frame = pd.DataFrame(
-        {"subject": np.array(subjects, dtype=np.int64), "code": codes, "status": pd.Categorical(statuses)}
-    )
+    tables = [s.reading.cells for s in batch if s.reading.cells is not None]
+    assert len(tables) == len(batch), "validate prepares every reading's cells"
+    lengths = np.array([t.num_rows for t in tables], dtype=np.int64)
+    read = pa_concat(tables)
+    kept = ~read["typed_over"].to_numpy(zero_copy_only=False)
+    subjects = np.repeat(np.arange(len(batch), dtype=np.int64), lengths)[kept]
+    codes = read["code"].to_numpy(zero_copy_only=False)[kept]
+    statuses = read["status"].to_numpy(zero_copy_only=False)[kept]
+    frame = pd.DataFrame({"subject": subjects, "code": codes, "status": pd.Categorical(statuses)})
     schema, meanings = cell_schema(form)
     failures = _failures(schema, frame)
     failures = failures[failures["column"] == "status"]
@@ -196,25 +197,16 @@ def rule_schema(form: Form) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(columns, name=f"{form.key} rules")
 
 
-def _scale(form: Form) -> int:
-    return int(10 ** max(cell.scale for cell in form.cells.values()))
-
-
-def _matrix(form: Form, values: Sequence[Mapping[str, Number] | None], scale: int) -> np.ndarray:
-    """Values as exact int64 at a common decimal scale; a missing row is all zero."""
-    codes = list(form.cells)
-    matrix = np.zeros((len(values), len(codes)), dtype=np.int64)
-    for i, row in enumerate(values):
-        if row:
-            matrix[i] = [int(row.get(code, 0) * scale) for code in codes]
-    return matrix
+def _matrix(form: Form, rows: Sequence[np.ndarray]) -> np.ndarray:
+    """Rows of exact int64 at the form's common scale (``huizong.cells.scaled``) as one matrix."""
+    return np.vstack(rows) if rows else np.zeros((0, len(form.cells)), dtype=np.int64)
 
 
 def rule_frame(form: Form, batch: Sequence[Subject]) -> pd.DataFrame:
-    scale = _scale(form)
+    scale = common_scale(form)
     index = {code: i for i, code in enumerate(form.cells)}
-    current = _matrix(form, [s.reading.numbers() for s in batch], scale)
-    previous = _matrix(form, [s.previous for s in batch], scale)
+    current = _matrix(form, [_scaled(form, s.reading) for s in batch])
+    previous = _matrix(form, [scaled(form, s.previous) for s in batch])
     has_previous = np.array([s.previous is not None for s in batch])
     known = [set(s.previous or ()) for s in batch]
     data: dict[str, pd.Series] = {}
@@ -246,6 +238,10 @@ def rule_frame(form: Form, batch: Sequence[Subject]) -> pd.DataFrame:
             series = pd.Series([0 if form.fits(_period(s)) else 1 for s in batch], dtype="Int64")
         data[name] = series
     return pd.DataFrame(data)
+
+
+def _scaled(form: Form, reading: Reading) -> np.ndarray:
+    return reading.scaled if reading.scaled is not None else scaled(form, reading.numbers())
 
 
 def _period(subject: Subject) -> Period:
@@ -282,7 +278,7 @@ def _rule_findings(form: Form, batch: Sequence[Subject]) -> list[tuple[int, Find
     frame = rule_frame(form, batch)
     failures = _failures(rule_schema(form), frame).drop_duplicates(["column", "index"])
     failures = _without_consequences(columns, frame, failures)
-    scale = _scale(form)
+    scale = common_scale(form)
     found = []
     for name, index in failures[["column", "index"]].itertuples(index=False):
         found.append((index, _explain(form, columns[name], batch[index], frame.at[index, name], scale)))

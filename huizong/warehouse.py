@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from huizong import valuestore
 from huizong.errors import HuizongError
 
 SQL = Path(__file__).resolve().parent.parent / "sql"
@@ -27,7 +28,7 @@ class WarehouseBusy(HuizongError):
     """Another process holds the working file (DuckDB allows one writer, or many readers, never both)."""
 
 
-TABLES = ("runs", "receipts", "submissions", "cell_values", "findings", "audit_results", "uploads", "explanations",
+TABLES = ("runs", "receipts", "submissions", "findings", "audit_results", "uploads", "explanations",
           "reviews", "audit_log", "cell_places", "rollup_pending", "rollup_state", "value_parts")  # fmt: skip
 
 
@@ -51,6 +52,16 @@ class Warehouse:
     def rows(self, name: str, params: Mapping[str, Any] | None = None, **inputs: pa.Table) -> list[tuple[Any, ...]]:
         """Like ``run``, returning the rows of a query."""
         return self._execute(name, params, inputs, fetch=True)
+
+    def arrow(self, name: str, params: Mapping[str, Any] | None = None, **inputs: pa.Table) -> pa.Table:
+        """Like ``rows``, the result as an Arrow table (no Python object per value)."""
+        for table, data in inputs.items():
+            self.con.register(table, data)
+        try:
+            return self.con.sql(statement(name), params=dict(params) if params else None).to_arrow_table()
+        finally:
+            for table in inputs:
+                self.con.unregister(table)
 
     def records(self, name: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         """The rows of a query as dicts, by column name."""
@@ -109,25 +120,68 @@ def _connect(path: Path, read_only: bool, memory_limit: str) -> duckdb.DuckDBPyC
         raise
 
 
+_held: dict[Path, duckdb.DuckDBPyConnection] = {}
+
+
+@contextmanager
+def keep_open(path: Path, memory_limit: str = MEMORY_LIMIT) -> Iterator[None]:
+    """Hold the working file open while a run lasts: every ``open_warehouse`` of it in this process is then a cursor
+    on the one database, with its own transaction, and costs microseconds (no opening of the file, no making of the
+    tables, no checkpoint each time the last connection closes). Nested holds of the same file share the first."""
+    path = path.resolve()
+    if path in _held:
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _connect(path, False, memory_limit) as con:
+        _make_tables(con, path)
+        _held[path] = con
+        try:
+            yield
+        finally:
+            del _held[path]
+
+
+def _make_tables(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """The tables, and ``cell_values``, the view over the values' parts (``huizong.valuestore``)."""
+    for table in TABLES:
+        con.execute(statement(f"tables/{table}"))
+    con.execute("BEGIN TRANSACTION")
+    try:
+        valuestore.ensure(Warehouse(con), valuestore.folder_of(path))
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
 @contextmanager
 def open_warehouse(
     path: Path, read_only: bool = False, commit: bool = True, memory_limit: str = MEMORY_LIMIT
 ) -> Iterator[Warehouse]:
     """Open the working file; a writer gets the tables created and one transaction, committed on success
     (rolled back instead when ``commit`` is false: a dry run). DuckDB keeps to ``memory_limit`` and spills to disk
-    beyond it (its own default is 80 % of the machine)."""
+    beyond it (its own default is 80 % of the machine). While the file is held (``keep_open``), a cursor on it."""
+    held = _held.get(path.resolve()) if path.exists() else None
+    if held is not None:
+        with held.cursor() as con:
+            yield from _transaction(con, commit)
+        return
     if read_only:
         with _connect(path, True, memory_limit) as con:
             yield Warehouse(con)
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     with _connect(path, False, memory_limit) as con:
-        for table in TABLES:
-            con.execute(statement(f"tables/{table}"))
-        con.execute("BEGIN TRANSACTION")
-        try:
-            yield Warehouse(con)
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        con.execute("COMMIT" if commit else "ROLLBACK")
+        _make_tables(con, path)
+        yield from _transaction(con, commit)
+
+
+def _transaction(con: duckdb.DuckDBPyConnection, commit: bool) -> Iterator[Warehouse]:
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield Warehouse(con)
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT" if commit else "ROLLBACK")

@@ -15,7 +15,8 @@ from click.testing import CliRunner
 from huizong.cli import main
 from huizong.config import Home
 from huizong.intake import run_intake
-from huizong.publishing import KEEP_UNLISTED_S, parts_folder, publish, write_part
+from huizong.publishing import parts_folder, publish
+from huizong.valuestore import KEEP_UNLISTED_S, write_part
 from tests.conftest import make_home
 from tests.test_incremental import report
 
@@ -30,7 +31,7 @@ def home(tmp_path: Path) -> Home:
 def objects(path: Path) -> set[tuple[str, str]]:
     with duckdb.connect(str(path), read_only=True) as con:
         rows = con.execute("SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = 'main'")
-        return {(name, "VIEW" if name == "cell_values" else kind) for name, kind in rows.fetchall()}
+        return set(rows.fetchall())
 
 
 def rows(path: Path, sql: str) -> list[tuple[Any, ...]]:
@@ -50,9 +51,7 @@ def test_the_snapshot_has_every_table_and_view_with_the_values_read_from_parts(h
     report(home, "990121101", "a.xlsx", 2025, 3)
     report(home, "990121102", "b.xlsx", 2025, 2)
     run_intake(home)
-    assert objects(snapshot(home)) == {
-        (name, "VIEW" if name == "cell_values" else kind) for name, kind in objects(home.warehouse)
-    }
+    assert objects(snapshot(home)) == objects(home.warehouse) and ("cell_values", "VIEW") in objects(home.warehouse)
     everything = "SELECT * FROM cell_values"
     assert rows(snapshot(home), everything) == rows(home.warehouse, everything) and rows(home.warehouse, everything)
     totals = "SELECT unit_code, total FROM t3_requests WHERE row_code = 'new_received' ORDER BY ALL"
@@ -71,13 +70,26 @@ def test_a_run_adds_a_part_and_leaves_the_earlier_ones_as_they_were(home: Home) 
     assert rows(snapshot(home), "SELECT count(*) FROM cell_values") == [(400,)]
 
 
-def test_values_recorded_without_a_part_are_written_again_at_the_next_publish(home: Home) -> None:
+def test_a_working_file_from_before_parts_has_its_values_written_as_parts_when_opened(home: Home) -> None:
     report(home, "990121101", "a.xlsx", 2025, 3)
+    report(home, "990121102", "b.xlsx", 2025, 2)
     run_intake(home)
-    with duckdb.connect(str(home.warehouse)) as con:  # a warehouse from before parts: its values are not in any
+    everything = "SELECT * FROM cell_values"
+    before = rows(home.warehouse, everything)
+    with duckdb.connect(str(home.warehouse)) as con:  # as it was: a table of values, no part listed
+        con.execute("CREATE TABLE old_values AS SELECT * FROM cell_values")
+        con.execute("DROP VIEW cell_values")
+        con.execute("ALTER TABLE old_values RENAME TO cell_values")
         con.execute("DELETE FROM value_parts")
+    for part in parts(home):
+        (parts_folder(home) / part).unlink()
+    with home.connect():
+        pass
+    assert objects(home.warehouse) >= {("cell_values", "VIEW")}
+    assert rows(home.warehouse, everything) == before and len(before) == 400
+    assert len(parts(home)) == 1  # one part for the form and period
     publish(home)
-    assert rows(snapshot(home), "SELECT * FROM cell_values") == rows(home.warehouse, "SELECT * FROM cell_values")
+    assert rows(snapshot(home), everything) == before
 
 
 def test_a_part_of_a_transaction_that_failed_is_never_read(home: Home) -> None:
@@ -87,7 +99,7 @@ def test_a_part_of_a_transaction_that_failed_is_never_read(home: Home) -> None:
                       "number": pa.array([9], pa.int64()), "amount": pa.array([None], pa.decimal128(22, 4)),
                       "typed_over": [False]})  # fmt: skip
     with pytest.raises(RuntimeError), home.connect() as wh:
-        write_part(home, wh, ghost)
+        write_part(wh, parts_folder(home), ghost)
         raise RuntimeError("the batch fails after its part was written")
     assert len(parts(home)) == 2  # written, then its transaction rolled back
     publish(home)
@@ -115,9 +127,9 @@ def test_rebuild_gathers_the_parts_and_keeps_the_old_ones_a_day_for_open_snapsho
 
 
 def test_many_small_parts_are_gathered_into_one(home: Home, monkeypatch: pytest.MonkeyPatch) -> None:
-    import huizong.publishing
+    import huizong.valuestore
 
-    monkeypatch.setattr(huizong.publishing, "MAX_SMALL", 2)  # a portal's season of single uploads, in short
+    monkeypatch.setattr(huizong.valuestore, "MAX_SMALL", 2)  # a portal's season of single uploads, in short
     for n, unit in enumerate(("990121101", "990121102", "990121103"), start=1):
         report(home, unit, f"{unit}.xlsx", 2025, n)
         run_intake(home)

@@ -12,6 +12,7 @@ import pyarrow as pa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from huizong import valuestore
 from huizong.consolidate import AUDITS, FULL_AUDITS, roll_up_totals
 from huizong.warehouse import Warehouse, open_warehouse
 
@@ -78,8 +79,12 @@ def expected_totals(parents: dict[str, str | None], submissions: list[tuple], va
     return {code: t for code in children if (t := total(code)) is not None}
 
 
-def load(wh: Warehouse, parents: dict[str, str | None], submissions: list[tuple], values: list[tuple]) -> None:
-    wh.con.execute("DELETE FROM submissions; DELETE FROM cell_values")
+def load(
+    wh: Warehouse, folder: Path, parents: dict[str, str | None], submissions: list[tuple], values: list[tuple]
+) -> None:
+    wh.con.execute("DELETE FROM submissions")
+    wh.run("publish/forget_parts")
+    valuestore.show(wh, folder)
     units = pa.table(
         {
             "code": list(parents),
@@ -125,7 +130,7 @@ def load(wh: Warehouse, parents: dict[str, str | None], submissions: list[tuple]
                 "typed_over": [False] * len(values),
             }
         )
-        wh.run("intake/insert_cell_values", incoming_values=vals)
+        valuestore.write_part(wh, folder, vals)
     wh.con.execute(
         "CREATE OR REPLACE TABLE rule_terms (form_id VARCHAR, form_version VARCHAR, rule VARCHAR, "
         "instance INTEGER, item VARCHAR, code VARCHAR, coefficient INTEGER)"
@@ -147,8 +152,9 @@ def test_totals_are_sums_of_what_lies_below_whatever_the_order(tmp_path: Path, s
     rng = random.Random(seed)
     parents = random_tree(rng)
     submissions, values = make_data(rng, parents)
-    with open_warehouse(tmp_path / f"{seed}.duckdb") as wh:
-        load(wh, parents, submissions, values)
+    path = tmp_path / f"{seed}.duckdb"
+    with open_warehouse(path) as wh:
+        load(wh, valuestore.folder_of(path), parents, submissions, values)
         first = totals(wh)
         expected = expected_totals(parents, submissions, values)
         assert {u: (n, a) for u, n, a in first} == {u: (n, a) for u, (n, a) in expected.items()}
@@ -160,5 +166,5 @@ def test_totals_are_sums_of_what_lies_below_whatever_the_order(tmp_path: Path, s
         assert totals(wh) == first
         rng.shuffle(submissions)  # the same files in another order
         rng.shuffle(values)
-        load(wh, parents, submissions, values)
+        load(wh, valuestore.folder_of(path), parents, submissions, values)
         assert totals(wh) == first

@@ -1,5 +1,5 @@
--- value_parts: the Parquet parts under published/values/ that hold the cell values for the analysts' snapshot (see
--- huizong/publishing.py). Grain: part. Together they hold exactly the rows of cell_values.
+-- value_parts: the Parquet parts under published/values/ that hold the cell values; cell_values, in the working file
+-- and in the analysts' snapshot, is a view over the parts listed here (see huizong/valuestore.py). Grain: part.
 CREATE TABLE IF NOT EXISTS value_parts (
     part     VARCHAR PRIMARY KEY,         -- file name in published/values/
     rows     BIGINT NOT NULL,
