@@ -48,14 +48,15 @@ def store_stream(root: Path, stream: BinaryIO, suffix: str, limit: int, sync: bo
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(partial, target)
             if sync:
-                _sync_folder(target.parent)
+                sync_folder(target.parent)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
     return digest.hexdigest(), target, size
 
 
-def _sync_folder(folder: Path) -> None:
+def sync_folder(folder: Path) -> None:
+    """Make the names in ``folder`` (a file just renamed into it) durable."""
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -1,9 +1,9 @@
-"""Where a run's time goes: wall and CPU seconds per stage (archive, read, validate, load, roll up, write).
+"""Where a run's time goes: wall and CPU seconds per stage (archive, read, validate, load, record, roll up, write).
 
 Intake and consolidation wrap their steps in ``stage("read")`` and so on; the totals accumulate in ``STAGES`` for the
 life of the process (``huizong intake`` prints nothing of them; the benchmark reads and resets them). Work done in
 reader processes is added by the parent as those processes report it (``add``), so CPU seconds are the whole cost.
-Stages do not nest.
+A stage inside another counts for itself alone: its time is taken off the one around it.
 A peak-memory sampler (``RssSampler``) attributes the process's resident size to the stage running at the time.
 """
 
@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-NAMES = ("archive", "read", "validate", "load", "roll up", "write")
+NAMES = ("archive", "read", "validate", "load", "record", "roll up", "write")
 
 
 @dataclass
@@ -48,7 +48,10 @@ class Stages:
         try:
             yield
         finally:
-            self.add(name, time.perf_counter() - wall, time.process_time() - cpu)
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            self.add(name, wall, cpu)
+            if outer:
+                self.add(outer, -wall, -cpu)
             self.current = outer
 
     def as_dict(self) -> dict[str, dict[str, float]]:

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from huizong.archive import sync_folder
 from huizong.cells import SCHEMA as CELLS
 
 if TYPE_CHECKING:
@@ -58,8 +59,12 @@ def write_part(wh: Warehouse, folder: Path, values: pa.Table) -> None:
     path = _new_part(folder)
     partial = path.with_name(f".{path.name}")
     table = values.select(SCHEMA.names).cast(SCHEMA)
-    pq.write_table(table, partial, compression="zstd", row_group_size=ROW_GROUP)
+    with partial.open("wb") as out:
+        pq.write_table(table, out, compression="zstd", row_group_size=ROW_GROUP)
+        out.flush()
+        os.fsync(out.fileno())  # on disk before the transaction that lists it commits
     os.replace(partial, path)
+    sync_folder(folder)
     _register(wh, path.name, table.num_rows)
     show(wh, folder)
 
@@ -173,7 +178,10 @@ def _copy_part(
     wh.con.execute(
         f"COPY ({query}) TO {quoted(partial)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP})", params
     )
+    with partial.open("rb+") as written:
+        os.fsync(written.fileno())
     os.replace(partial, path)
+    sync_folder(folder)
     return path.name, pq.read_metadata(path).num_rows
 
 
