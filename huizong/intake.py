@@ -48,7 +48,8 @@ from huizong.stages import stage
 from huizong.warehouse import Warehouse, WarehouseBusy
 
 T = TypeVar("T")
-BATCH = 500  # files read, checked and recorded together: memory stays bounded, each batch is one transaction
+BATCH = 2000  # files read, checked and recorded together: memory stays bounded, each batch is one transaction
+FIRST = 500  # the first batch: the main process waits for it alone, while later batches are read as it works
 
 
 @dataclass
@@ -164,15 +165,15 @@ def record(
     logs them itself, as the portal does with the account that uploaded). ``also`` writes more in the same
     transaction (the portal's record of who uploaded what)."""
     judged = [o for o in outcomes if o.verdict is not None]
-    with stage("load"), home.connect() as wh:
+    with stage("record"), home.connect() as wh:
         wh.run("intake/insert_receipts", incoming_receipts=_receipts(run_id, outcomes))
         submissions = _submissions(run_id, judged)
         wh.run("intake/insert_submissions", incoming_submissions=submissions)
         if judged:  # the totals of these periods are out of date until the roll-up at the end of the run
             wh.run("intake/mark_pending", incoming_submissions=submissions)
-        # the values as a Parquet part of their own, listed in this transaction (huizong.valuestore)
-        values = cells.values_table([_reading(o) for o in judged], [o.arrival.sha256 for o in judged])
-        valuestore.write_part(wh, parts_folder(home), values)
+        with stage("load"):  # the values as a Parquet part of their own, listed in this transaction
+            values = cells.values_table([_reading(o) for o in judged], [o.arrival.sha256 for o in judged])
+            valuestore.write_part(wh, parts_folder(home), values)
         wh.run("intake/insert_findings", incoming_findings=_findings(judged))
         if judged:  # later accepted files of the batch's units supersede earlier ones
             wh.run("intake/supersede", incoming_submissions=submissions)
@@ -250,8 +251,11 @@ def release(outcomes: Sequence[Outcome]) -> None:
             reading.values, reading.cells, reading.scaled = {}, None, None
 
 
-def batches(items: Sequence[T], size: int = BATCH) -> list[list[T]]:
-    return [list(items[i : i + size]) for i in range(0, len(items), size)]
+def batches(items: Sequence[T], size: int = BATCH, first: int | None = None) -> list[list[T]]:
+    """``items`` in batches of ``size``, the first of ``first`` (``FIRST`` when smaller than ``size``)."""
+    head = min(size, FIRST) if first is None else first
+    rest = items[head:]
+    return [list(items[:head]), *(list(rest[i : i + size]) for i in range(0, len(rest), size))] if items else []
 
 
 def run_intake(

@@ -15,7 +15,7 @@ import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any, NamedTuple
 from xml.etree import ElementTree
@@ -412,8 +412,15 @@ def _scan_tree(data: bytes) -> SheetScan:
 
 
 def _sheet_targets(archive: zipfile.ZipFile) -> dict[str, str]:
-    book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    return _targets(archive.read("xl/workbook.xml"), archive.read("xl/_rels/workbook.xml.rels"))
+
+
+@lru_cache(maxsize=64)
+def _targets(workbook: bytes, relations: bytes) -> dict[str, str]:
+    """Sheet name to the part that holds it, by the workbook's own XML (the same in every file from one template:
+    worked out once, by content)."""
+    book = ElementTree.fromstring(workbook)
+    rels = ElementTree.fromstring(relations)
     by_id = {rel.get("Id"): rel.get("Target", "") for rel in rels}
     targets = {}
     for sheet in book.iter(f"{_NS}sheet"):
