@@ -64,17 +64,18 @@ def prepare(readings: Sequence[Reading]) -> None:
 
 def values_table(readings: Sequence[Reading], shas: Sequence[str]) -> pa.Table:
     """Rows of ``cell_values`` for the readings (``shas``: each reading's file), joined from their slices, in the
-    order of sha256 (so a part's row groups each cover a narrow range of files: ``huizong.valuestore``)."""
+    order of sha256 (so a part's row groups each cover a narrow range of files: ``huizong.valuestore``). sha256 is
+    dictionary-encoded (each file's once), as Parquet stores it anyway."""
     prepare(readings)
     slices = [(r.cells, sha) for r, sha in zip(readings, shas, strict=True) if r.cells is not None and r.values]
     slices.sort(key=lambda pair: pair[1])
     if not slices:
-        return SCHEMA.insert(0, pa.field("sha256", pa.string())).empty_table()
-    cells = pa.concat_tables([table for table, _ in slices])
+        return SCHEMA.insert(0, pa.field("sha256", pa.dictionary(pa.int32(), pa.string()))).empty_table()
+    cells = pa.concat_tables([table for table, _ in slices])  # the slices as chunks: nothing is copied
     lengths = np.array([table.num_rows for table, _ in slices], dtype=np.int64)
-    which = pa.array(np.repeat(np.arange(len(slices), dtype=np.int64), lengths))
-    sha256 = pa.array([sha for _, sha in slices], pa.string()).take(which)
-    return cells.combine_chunks().add_column(0, "sha256", sha256)
+    which = pa.array(np.repeat(np.arange(len(slices), dtype=np.int32), lengths))
+    sha256 = pa.DictionaryArray.from_arrays(which, pa.array([sha for _, sha in slices], pa.string()))
+    return cells.add_column(0, "sha256", sha256)
 
 
 def scaled(form: Form, numbers: Mapping[str, int | Decimal] | None) -> np.ndarray:

@@ -58,7 +58,12 @@ def write_part(wh: Warehouse, folder: Path, values: pa.Table) -> None:
         return
     path = _new_part(folder)
     partial = path.with_name(f".{path.name}")
-    table = values.select(SCHEMA.names).cast(SCHEMA)
+    table = values.select(SCHEMA.names)
+    wanted = pa.schema(
+        [table.schema.field(f.name) if pa.types.is_dictionary(table.schema.field(f.name).type) else f for f in SCHEMA]
+    )  # a dictionary-encoded column stays so: Parquet stores it as the strings it stands for
+    if table.schema != wanted:
+        table = table.cast(wanted)
     with partial.open("wb") as out:
         pq.write_table(table, out, compression="zstd", row_group_size=ROW_GROUP)
         out.flush()
