@@ -10,8 +10,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from huizong import cells
 from huizong.config import Home
-from huizong.intake import run_intake
+from huizong.intake import batches, run_intake
 from huizong.periods import Period
 from huizong.template import write_template
 from tests.conftest import make_home
@@ -163,3 +164,64 @@ def test_reader_processes_read_exactly_what_one_process_reads(home: Home, monkey
     ]
     assert pooled[0].form is home.catalog.get("annual_report/2021") and pooled[3].form is None
     assert STAGES.stages["read"].cpu_s > 0  # the workers' CPU time is counted
+    cells.prepare(alone)  # the values' Arrow rows and the rules' integers, made here, as the workers made them
+    for made_there, made_here in zip(pooled, alone, strict=True):
+        assert (made_there.cells is None) == (made_here.cells is None)
+        if made_here.cells is not None:
+            assert made_there.cells is not None and made_there.cells.equals(made_here.cells)
+            assert (made_there.scaled == made_here.scaled).all()
+
+
+def test_receipts_the_reader_processes_write_are_those_written_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from python_calamine import CalamineWorkbook
+
+    from huizong import readers
+
+    def season(root: Path) -> dict[str, list[list[object]]]:
+        where = make_home(root)
+        where.inbox.mkdir(parents=True)
+        fill(where, "990121501", "a.xlsx", **{"t3.granted.natural_person": 5})
+        fill(where, "990121502", "b.xlsx", **{"t2.normative_docs.issued": "12件"})
+        fill(where, "990121101", "c.xlsx")
+        (where.inbox / "d.xlsx").write_bytes(b"not a workbook")
+        run_intake(where)
+        found = {}
+        for path in sorted(where.out.rglob("feedback/*.xlsx")):
+            book = CalamineWorkbook.from_path(str(path))
+            sheets = [book.get_sheet_by_name(name).to_python() for name in book.sheet_names]
+            found[str(sheets[0][3:5])] = sheets  # by the unit and form it names (a template's hash has its time)
+        return found
+
+    here = season(tmp_path / "here")
+    monkeypatch.setattr(readers, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(readers, "workers", lambda _: 2)
+    there = season(tmp_path / "there")
+    assert len(here) == 3 and there.keys() == here.keys()
+    for name, sheets in here.items():  # the same verdict, findings and tables; only the receipt time may differ
+        assert len(there[name]) == len(sheets)
+        assert there[name][1:] == sheets[1:], name
+        assert [r for r in there[name][0] if not {"收到时间", "文件校验码"} & {str(c) for c in r}] == [
+            r for r in sheets[0] if not {"收到时间", "文件校验码"} & {str(c) for c in r}
+        ]
+
+
+def test_the_first_batch_is_small_and_the_others_large() -> None:
+    assert [len(b) for b in batches(list(range(5000)))] == [500, 2000, 2000, 500]
+    assert [len(b) for b in batches(list(range(90)), 40)] == [40, 40, 10]
+    assert batches([]) == []
+
+
+def test_a_stage_inside_another_counts_for_itself_alone() -> None:
+    import time
+
+    from huizong.stages import Stages
+
+    stages = Stages()
+    with stages("record"):
+        time.sleep(0.05)
+        with stages("load"):
+            time.sleep(0.1)
+    load, record = stages.stages["load"].wall_s, stages.stages["record"].wall_s
+    assert load >= 0.1 and 0.05 <= record < load  # record's own 0.05 s, not the 0.15 s it lasted

@@ -137,3 +137,17 @@ def test_many_small_parts_are_gathered_into_one(home: Home, monkeypatch: pytest.
         listed = con.execute("SELECT part, rows FROM value_parts").fetchall()
     assert len(listed) == 1 and listed[0][1] == 600  # the third run's publish gathered the three
     assert rows(snapshot(home), "SELECT * FROM cell_values") == rows(home.warehouse, "SELECT * FROM cell_values")
+
+
+def test_a_data_directory_moved_elsewhere_reads_its_values_once_opened(home: Home, tmp_path: Path) -> None:
+    report(home, "990121101", "a.xlsx", 2025, 3)
+    run_intake(home)
+    everything = "SELECT * FROM cell_values"
+    before = rows(home.warehouse, everything)
+    moved = Home(tmp_path / "elsewhere")
+    home.root.rename(moved.root)  # the view named the parts where they were
+    with moved.connect():  # the first opening points the view at the parts where they are now
+        pass
+    assert rows(moved.warehouse, everything) == before and len(before) == 200
+    publish(moved)
+    assert rows(snapshot(moved), everything) == before
