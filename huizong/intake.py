@@ -15,21 +15,20 @@ next run rebuilds the totals.
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
-import itertools
+import gc
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
 
-import duckdb
-import numpy as np
 import pyarrow as pa
 
 from huizong import auditlog, cells, valuestore
-from huizong.assess import Values, Verdict, assess
+from huizong.assess import Verdict, assess
 from huizong.config import Home
 from huizong.consolidate import publish, rebuild
 from huizong.feedback import Receipt, feedback_path
@@ -39,13 +38,14 @@ from huizong.inbox import archive_files as archive_files
 from huizong.inbox import collect as collect
 from huizong.inbox import tidy_inbox as tidy_inbox
 from huizong.periods import Period
+from huizong.previous import previous_values as previous_values  # re-exported: a step of intake
 from huizong.publishing import parts_folder
 from huizong.reader import Reading
 from huizong.readers import ReceiptJob, finish_receipts, read_files, start_reading, write_feedbacks
 from huizong.readers import close as close_readers
 from huizong.review import locked
 from huizong.stages import stage
-from huizong.warehouse import Warehouse, WarehouseBusy
+from huizong.warehouse import Warehouse
 
 T = TypeVar("T")
 BATCH = 2000  # files read, checked and recorded together: memory stays bounded, each batch is one transaction
@@ -109,47 +109,6 @@ def conclude(home: Home, fresh: Sequence[Outcome], readings: Sequence[Reading], 
             locks = locked(wh)
         for outcome, verdict in zip(fresh, assess(home, readings, previous, period, locks), strict=True):
             outcome.verdict = verdict
-
-
-def previous_values(
-    home: Home, wanted: Iterable[tuple[str, str]], read_only: bool = False
-) -> dict[tuple[str, str], Values]:
-    """Accepted values of the period before, per (unit, that period), for the cross-year rules.
-
-    ``read_only`` (for ``huizong check``) reads without taking the write lock and gives up quietly while a run holds it.
-    """
-    by_period: dict[str, set[str]] = {}
-    for unit, period in wanted:
-        if unit and period:
-            by_period.setdefault(str(Period.parse(period).previous), set()).add(unit)
-    found: dict[tuple[str, str], Values] = {}
-    if not by_period or not home.warehouse.exists():
-        return {}
-    try:
-        with home.connect(read_only=read_only) as wh:
-            for period, units in by_period.items():
-                table = wh.arrow(
-                    "intake/previous_values", {"period": period}, incoming_units=pa.table({"unit_code": list(units)})
-                )
-                found |= {(unit, period): values for unit, values in _by_unit(table).items()}
-    except (duckdb.IOException, WarehouseBusy):
-        if not read_only:
-            raise
-    return found
-
-
-def _by_unit(table: pa.Table) -> dict[str, dict[str, int | Decimal]]:
-    """(unit_code, code, number, amount) rows, sorted by unit, as each unit's values: built from whole columns."""
-    if table.num_rows == 0:
-        return {}
-    units = table["unit_code"].to_numpy(zero_copy_only=False)
-    codes = table["code"].to_pylist()
-    values: list[int | Decimal] = table["number"].to_pylist()
-    amounts = table["amount"]
-    for i in np.flatnonzero(amounts.is_valid().to_numpy(zero_copy_only=False)):
-        values[i] = amounts[int(i)].as_py()
-    starts = [0, *(np.flatnonzero(units[1:] != units[:-1]) + 1).tolist(), len(units)]
-    return {units[a]: dict(zip(codes[a:b], values[a:b], strict=True)) for a, b in itertools.pairwise(starts)}
 
 
 def record(
@@ -273,6 +232,7 @@ def run_intake(
         owe_nothing(home)
         arrivals = archive_files(home, collect(home, paths, skipped))
         outcomes = take_in(home, run_id, arrivals, period, progress)
+        give_back_memory()  # what the batches held, before DuckDB takes its share for the roll-up
         audits = settle(home, run_id, outcomes, [o for o in outcomes if o.verdict is None])
         if on_audits:
             on_audits(audits)
@@ -320,6 +280,15 @@ def take_in(
     finally:
         close_readers()
     return outcomes
+
+
+def give_back_memory() -> None:
+    """Return the memory freed by the batches to the system (Python's heap and Arrow's pool keep it otherwise), so a
+    run's peak is that of its largest step, not the sum of its steps."""
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+    with suppress(OSError, AttributeError):  # glibc only
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def uploads(outcomes: Sequence[Outcome], who: tuple[str, str, str]) -> list[auditlog.Entry]:
