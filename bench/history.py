@@ -164,6 +164,7 @@ def _tables(form: Form, units: Sequence[Unit], year: int, by_unit: dict[str, dic
     cells = pa.table(
         {
             "sha256": pa.array([s for s in shas for _ in codes]),
+            "period": pa.array([str(year)] * len(flat)),
             "code": pa.array(codes * len(units)),
             "raw": pa.array([str(v) for v in flat]),
             "status": pa.array(["ok"] * len(flat)),

@@ -64,18 +64,25 @@ def prepare(readings: Sequence[Reading]) -> None:
 
 def values_table(readings: Sequence[Reading], shas: Sequence[str]) -> pa.Table:
     """Rows of ``cell_values`` for the readings (``shas``: each reading's file), joined from their slices, in the
-    order of sha256 (so a part's row groups each cover a narrow range of files: ``huizong.valuestore``). sha256 is
-    dictionary-encoded (each file's once), as Parquet stores it anyway."""
+    order of sha256 (so a part's row groups each cover a narrow range of files: ``huizong.valuestore``), with each
+    file's period (by which a query for one period skips the others' parts). sha256 and period are
+    dictionary-encoded (each file's once), as Parquet stores them anyway."""
     prepare(readings)
-    slices = [(r.cells, sha) for r, sha in zip(readings, shas, strict=True) if r.cells is not None and r.values]
-    slices.sort(key=lambda pair: pair[1])
+    slices = [
+        (r.cells, sha, r.meta.get("period"))
+        for r, sha in zip(readings, shas, strict=True)
+        if r.cells is not None and r.values
+    ]
+    slices.sort(key=lambda found: found[1])
+    keyed = pa.dictionary(pa.int32(), pa.string())
     if not slices:
-        return SCHEMA.insert(0, pa.field("sha256", pa.dictionary(pa.int32(), pa.string()))).empty_table()
-    cells = pa.concat_tables([table for table, _ in slices])  # the slices as chunks: nothing is copied
-    lengths = np.array([table.num_rows for table, _ in slices], dtype=np.int64)
+        return SCHEMA.insert(0, pa.field("sha256", keyed)).insert(1, pa.field("period", keyed)).empty_table()
+    cells = pa.concat_tables([table for table, _, _ in slices])  # the slices as chunks: nothing is copied
+    lengths = np.array([table.num_rows for table, _, _ in slices], dtype=np.int64)
     which = pa.array(np.repeat(np.arange(len(slices), dtype=np.int32), lengths))
-    sha256 = pa.DictionaryArray.from_arrays(which, pa.array([sha for _, sha in slices], pa.string()))
-    return cells.add_column(0, "sha256", sha256)
+    sha256 = pa.DictionaryArray.from_arrays(which, pa.array([sha for _, sha, _ in slices], pa.string()))
+    period = pa.DictionaryArray.from_arrays(which, pa.array([p for _, _, p in slices], pa.string()))
+    return cells.add_column(0, "sha256", sha256).add_column(1, "period", period)
 
 
 def scaled(form: Form, numbers: Mapping[str, int | Decimal] | None) -> np.ndarray:

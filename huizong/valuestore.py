@@ -38,7 +38,8 @@ from huizong.cells import SCHEMA as CELLS
 if TYPE_CHECKING:
     from huizong.warehouse import Warehouse
 
-SCHEMA = CELLS.insert(0, pa.field("sha256", pa.string()))
+SCHEMA = CELLS.insert(0, pa.field("sha256", pa.string())).insert(1, pa.field("period", pa.string()))
+LAYOUT = "2"  # parts with a period column (1: without; written again when a working file is first opened)
 COLUMNS = ", ".join(SCHEMA.names)
 SMALL = 1_000_000  # a part of fewer rows is gathered with the other small ones once there are too many
 MAX_SMALL = 32  # small parts listed at most (a portal writes one per batch of uploads)
@@ -65,8 +66,8 @@ def write_part(wh: Warehouse, folder: Path, values: pa.Table) -> None:
     if table.schema != wanted:
         table = table.cast(wanted)
     with partial.open("wb") as out:
-        # statistics on sha256 alone (what a query for some reports prunes row groups by); LZ4: the fastest to write
-        pq.write_table(table, out, compression="lz4", row_group_size=ROW_GROUP, write_statistics=["sha256"])
+        # statistics on what queries prune row groups by (some reports, a period); LZ4: the fastest to write
+        pq.write_table(table, out, compression="lz4", row_group_size=ROW_GROUP, write_statistics=["sha256", "period"])
         out.flush()
         os.fsync(out.fileno())  # on disk before the transaction that lists it commits
     os.replace(partial, path)
@@ -85,8 +86,9 @@ def rewrite_parts(wh: Warehouse, folder: Path) -> None:
 def _rewrite(wh: Warehouse, folder: Path) -> None:
     made = []
     for form_id, period in wh.rows("publish/value_periods"):
-        query = (
-            f"SELECT v.* FROM (SELECT {COLUMNS} FROM cell_values) AS v LEFT JOIN submissions AS s USING (sha256) "
+        columns = ", ".join("s.period" if name == "period" else f"v.{name}" for name in SCHEMA.names)
+        query = (  # a part from before periods, or the table of a working file from before parts, has none
+            f"SELECT {columns} FROM cell_values AS v LEFT JOIN submissions AS s USING (sha256) "
             "WHERE s.form_id IS NOT DISTINCT FROM ? AND s.period IS NOT DISTINCT FROM ? ORDER BY v.sha256, v.code"
         )
         made.append(_copy_part(wh, folder, query, [form_id, period], f"{form_id}-{period}"))
@@ -123,15 +125,24 @@ def show(wh: Warehouse, folder: Path) -> None:
     """Point the working file's ``cell_values`` at the parts registered (unless it points there already: a view
     made again is a change of the catalog, which two transactions must not make at once)."""
     parts = listed(wh)
-    digest = hashlib.sha256("\n".join([str(folder), *parts]).encode()).hexdigest()[:16]
-    now = wh.con.execute(
-        "SELECT comment FROM duckdb_views() WHERE view_name = 'cell_values' AND schema_name = 'main' "
-        "AND database_name = current_database()"
-    ).fetchall()
-    if now == [(digest,)]:
+    digest = _digest(folder, parts)
+    if _shown(wh) == digest:
         return
     wh.con.execute(view_sql(folder, parts))
     wh.con.execute(f"COMMENT ON VIEW cell_values IS '{digest}'")
+
+
+def _digest(folder: Path, parts: Sequence[str]) -> str:
+    return hashlib.sha256("\n".join([LAYOUT, str(folder), *parts]).encode()).hexdigest()[:16]
+
+
+def _shown(wh: Warehouse) -> str | None:
+    """The digest of the parts ``cell_values`` shows (None: not a view of this module's)."""
+    found = wh.con.execute(
+        "SELECT comment FROM duckdb_views() WHERE view_name = 'cell_values' AND schema_name = 'main' "
+        "AND database_name = current_database()"
+    ).fetchall()
+    return found[0][0] if found else None
 
 
 def ensure(wh: Warehouse, folder: Path) -> None:
@@ -143,10 +154,16 @@ def ensure(wh: Warehouse, folder: Path) -> None:
     ).fetchall()
     if table[0][0]:
         kept = wh.rows("publish/part_rows")[0]
-        if kept[0] != kept[1]:
+        if kept[0] != kept[1] or not _with_periods(folder, listed(wh)):
             _rewrite(wh, folder)
         wh.con.execute("DROP TABLE cell_values")
+    elif _shown(wh) != _digest(folder, listed(wh)) and not _with_periods(folder, listed(wh)):
+        _rewrite(wh, folder)  # parts from before periods
     show(wh, folder)
+
+
+def _with_periods(folder: Path, parts: Sequence[str]) -> bool:
+    return all("period" in pq.read_schema(folder / part).names for part in parts if (folder / part).exists())
 
 
 def remove_unlisted(folder: Path, listed: set[str]) -> None:

@@ -105,7 +105,7 @@ def portal_busy(root: Path) -> WarehouseBusy | None:
 
 def _connect(path: Path, read_only: bool, memory_limit: str) -> duckdb.DuckDBPyConnection:
     try:
-        return duckdb.connect(str(path), read_only=read_only, config={"memory_limit": memory_limit})
+        return _quiet(duckdb.connect(str(path), read_only=read_only, config={"memory_limit": memory_limit}))
     except duckdb.IOException as exc:
         busy = portal_busy(path.parent) if "lock" in str(exc).lower() else None
         if busy is not None:
@@ -121,6 +121,12 @@ def _connect(path: Path, read_only: bool, memory_limit: str) -> duckdb.DuckDBPyC
 
 
 _held: dict[Path, duckdb.DuckDBPyConnection] = {}
+
+
+def _quiet(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """No progress bar on a long query: what a run prints is its own."""
+    con.execute("SET enable_progress_bar = false")
+    return con
 
 
 @contextmanager
@@ -164,7 +170,7 @@ def open_warehouse(
     beyond it (its own default is 80 % of the machine). While the file is held (``keep_open``), a cursor on it."""
     held = _held.get(path.resolve()) if path.exists() else None
     if held is not None:
-        with held.cursor() as con:
+        with _quiet(held.cursor()) as con:
             yield from _transaction(con, commit)
         return
     if read_only:

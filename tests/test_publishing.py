@@ -9,6 +9,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
@@ -95,9 +96,9 @@ def test_a_working_file_from_before_parts_has_its_values_written_as_parts_when_o
 def test_a_part_of_a_transaction_that_failed_is_never_read(home: Home) -> None:
     report(home, "990121101", "a.xlsx", 2025, 3)
     run_intake(home)
-    ghost = pa.table({"sha256": ["x" * 64], "code": ["t3.new_received.total"], "raw": ["9"], "status": ["ok"],
-                      "number": pa.array([9], pa.int64()), "amount": pa.array([None], pa.decimal128(22, 4)),
-                      "typed_over": [False]})  # fmt: skip
+    ghost = pa.table({"sha256": ["x" * 64], "period": ["2025"], "code": ["t3.new_received.total"], "raw": ["9"],
+                      "status": ["ok"], "number": pa.array([9], pa.int64()),
+                      "amount": pa.array([None], pa.decimal128(22, 4)), "typed_over": [False]})  # fmt: skip
     with pytest.raises(RuntimeError), home.connect() as wh:
         write_part(wh, parts_folder(home), ghost)
         raise RuntimeError("the batch fails after its part was written")
@@ -151,3 +152,24 @@ def test_a_data_directory_moved_elsewhere_reads_its_values_once_opened(home: Hom
     assert rows(moved.warehouse, everything) == before and len(before) == 200
     publish(moved)
     assert rows(snapshot(moved), everything) == before
+
+
+def test_parts_from_before_periods_are_written_again_with_them_when_opened(home: Home) -> None:
+    report(home, "990121101", "a.xlsx", 2024, 3)
+    report(home, "990121102", "b.xlsx", 2025, 2)
+    run_intake(home)
+    everything = "SELECT sha256, code, raw, status, number, amount, typed_over FROM cell_values"
+    before = rows(home.warehouse, everything)
+    folder = parts_folder(home)
+    for part in parts(home):  # as the parts of the first stop with parts were: no period column
+        path = folder / part
+        pq.write_table(pq.read_table(path).drop_columns(["period"]), path)
+    files = ", ".join(f"'{folder / part}'" for part in parts(home))
+    with duckdb.connect(str(home.warehouse)) as con:
+        con.execute(f"CREATE OR REPLACE VIEW cell_values AS SELECT * FROM read_parquet([{files}])")
+    with home.connect():
+        pass
+    assert rows(home.warehouse, everything) == before
+    assert rows(
+        home.warehouse, "SELECT DISTINCT v.period = s.period FROM cell_values v JOIN submissions s USING (sha256)"
+    ) == [(True,)]

@@ -119,9 +119,11 @@ def load(
     )
     if subs is not None:
         wh.run("intake/insert_submissions", incoming_submissions=subs)
+        periods = {s[0]: s[4] for s in submissions}
         vals = pa.table(
             {
                 "sha256": [v[0] for v in values],
+                "period": [periods[v[0]] for v in values],
                 "code": [v[1] for v in values],
                 "raw": [""] * len(values),
                 "status": ["ok"] * len(values),

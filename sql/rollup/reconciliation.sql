@@ -5,7 +5,7 @@
 WITH received AS (
     SELECT s.sha256, s.unit_code, s.form_id, s.form_version, s.period, v.code,
            coalesce(v.amount, v.number::DECIMAL(22, 4)) AS value
-    FROM scoped_submissions AS s JOIN cell_values AS v USING (sha256)
+    FROM scoped_submissions AS s JOIN cell_values AS v USING (sha256, period)
     WHERE s.scope = 'aggregate'
 ),
 stood_in AS (   -- totals that are the received total itself: nothing to reconcile

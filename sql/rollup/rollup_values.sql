@@ -7,5 +7,5 @@ SELECT s.total_unit AS unit_code, s.form_id, s.form_version, s.period, v.code,
        sum(v.amount)::DECIMAL(22, 4) AS amount,
        count(DISTINCT s.source_unit) AS sources
 FROM (SELECT * FROM rollup_sources SEMI JOIN scope_periods USING (form_id, period)) AS s
-JOIN cell_values AS v USING (sha256)
+JOIN cell_values AS v USING (sha256, period)  -- the period too: only that period's parts are read
 GROUP BY ALL
