@@ -16,7 +16,7 @@ child_values AS (
     SELECT u.parent AS unit_code, s.form_id, s.form_version, s.period, v.code,
            coalesce(v.amount, v.number::DECIMAL(22, 4)) AS value
     FROM scoped_submissions AS s
-    JOIN cell_values AS v USING (sha256)
+    JOIN cell_values AS v USING (sha256, period)
     JOIN units AS u ON u.code = s.unit_code
     WHERE s.scope = 'own'
     UNION ALL

@@ -8,6 +8,7 @@ WHERE s.status IS DISTINCT FROM 'accepted'
 UNION ALL
 SELECT DISTINCT v.sha256, 'a cell recorded twice'
 FROM cell_values AS v
-SEMI JOIN (SELECT sha256 FROM submissions SEMI JOIN scope_periods USING (form_id, period)) USING (sha256)
+SEMI JOIN (SELECT sha256, period FROM submissions SEMI JOIN scope_periods USING (form_id, period))
+    USING (sha256, period)
 GROUP BY v.sha256, v.code
 HAVING count(*) > 1;

@@ -4,7 +4,7 @@
 CREATE OR REPLACE VIEW report_values AS
 SELECT s.unit_code, 'own' AS scope, s.form_id, s.form_version, s.period, v.code, v.number, v.amount,
        coalesce(v.amount, v.number::DECIMAL(22, 4)) AS value
-FROM current_submissions AS s JOIN cell_values AS v USING (sha256)
+FROM current_submissions AS s JOIN cell_values AS v USING (sha256, period)
 WHERE s.scope = 'own'
 UNION ALL
 SELECT unit_code, 'total', form_id, form_version, period, code, number, amount,
