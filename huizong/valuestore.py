@@ -1,8 +1,9 @@
 """The cell values: write-once Parquet parts, read through ``cell_values``, a view over them.
 
-``cell_values`` holds every numeric cell of every identified submission, as read. Grain: (sha256, code); number holds
-counts and signed changes, amount decimal amounts, raw the text as read, status what it meant (``huizong.values``),
-typed_over whether a total's formula was replaced by a typed number. Values are never updated or deleted.
+``cell_values`` holds every numeric cell of every identified submission, as read. Grain: (sha256, code); period is
+the file's, number holds counts and signed changes, amount decimal amounts, raw the text as read, status what it
+meant (``huizong.values``), typed_over whether a total's formula was replaced by a typed number. Values are never
+updated or deleted. A query that joins them on (sha256, period) reads only the parts of the periods it asks for.
 
 They are by far the largest thing kept (200 a report, 20 million for a province's five years) and append-only, so
 they are not a table of the working file: each batch of files writes its values as one Parquet part in
@@ -15,7 +16,8 @@ query for a few reports reads only the row groups that hold them.
 Once more than ``MAX_SMALL`` small parts are listed (a portal writes one per batch of uploads) they are gathered into
 one; ``huizong rebuild`` writes every value again, one part per form and period. A part no longer listed is removed
 a day later (``remove_unlisted``), so a snapshot an analyst opened earlier keeps working. A working file from before
-parts had a ``cell_values`` table: its rows are written as parts the first time it is opened (``ensure``).
+parts had a ``cell_values`` table, and parts from before periods had no period: either is written again as parts, one
+per form and period, the first time the working file is opened (``ensure``).
 """
 
 from __future__ import annotations
@@ -147,7 +149,8 @@ def _shown(wh: Warehouse) -> str | None:
 
 def ensure(wh: Warehouse, folder: Path) -> None:
     """Make ``cell_values`` the view over the parts; a working file from before parts has its table's rows written
-    as parts first (unless the parts the snapshot kept already hold them all), then the table dropped."""
+    as parts first (unless the parts the snapshot kept already hold them all, with periods), then the table dropped;
+    parts from before periods are written again with them."""
     table = wh.con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'cell_values' AND schema_name = 'main' "
         "AND database_name = current_database() AND NOT temporary"
