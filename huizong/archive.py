@@ -2,7 +2,8 @@
 whole under its name or not there at all (written beside it, flushed to disk, renamed, the folder flushed).
 
 ``store_stream`` takes a file-like object (an upload) and bounds its size while it copies: nothing larger than
-``limit`` is ever written whole or held in memory.
+``limit`` is ever written whole or held in memory. ``write_whole`` writes what huizong makes itself (receipts,
+report drafts) the same way, whole or not at all, without the flushes.
 """
 
 from __future__ import annotations
@@ -53,6 +54,18 @@ def store_stream(root: Path, stream: BinaryIO, suffix: str, limit: int, sync: bo
         partial.unlink(missing_ok=True)
         raise
     return digest.hexdigest(), target, size
+
+
+def write_whole(path: Path, data: bytes) -> Path:
+    """Write ``data`` as ``path`` whole: beside it first, then renamed into place, so a half-written file (a full
+    disk) never appears under its name, and what was there stays until the new one is complete."""
+    partial = path.with_name(f".{uuid.uuid4().hex}{path.suffix}.partial")
+    try:
+        partial.write_bytes(data)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+    return path
 
 
 def sync_folder(folder: Path) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ import xlsxwriter
 from xlsxwriter.workbook import Format
 from xlsxwriter.worksheet import Worksheet
 
+from huizong.archive import write_whole
 from huizong.assess import Verdict
 from huizong.distribute import safe_name
 from huizong.findings import SEVERITY_LABELS as SEVERITY
@@ -90,13 +90,7 @@ def write_feedback(path: Path, verdict: Verdict, receipt: Receipt) -> Path:
         period = Period.parse(verdict.reading.meta["period"])
         _tables(book, fmt, form, shown, period, verdict, {"error": red, "warning": amber})
     book.close()
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    try:
-        partial.write_bytes(buffer.getvalue())
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
-    return path
+    return write_whole(path, buffer.getvalue())
 
 
 def _summary(sheet: Worksheet, fmt: Formats, verdict: Verdict, receipt: Receipt) -> None:

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
-import uuid
 import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -32,6 +30,8 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
+
+from huizong.archive import write_whole
 
 Doc = Any  # docx.document.Document: python-docx ships no type information
 Align = Literal["left", "center", "right", "both"]
@@ -189,13 +189,7 @@ def save(doc: Doc, path: Path, made: dt.datetime) -> Path:
             part.compress_type = zipfile.ZIP_DEFLATED
             target.writestr(part, source.read(info.filename))
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{uuid.uuid4().hex}.docx.part")
-    try:
-        partial.write_bytes(out.getvalue())
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
-    return path
+    return write_whole(path, out.getvalue())
 
 
 # ── fonts, styles and the page ──
