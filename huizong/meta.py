@@ -10,6 +10,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from huizong.forms import Form
 from huizong.layout import layout_form
@@ -99,4 +100,13 @@ def hash_with_rows(form_id: str, version: str, unit_code: str, period: str, scop
     """``template_hash`` with the cell map already as JSON (the reader computes it once per form): the payload is
     the JSON list ``[form_id, version, unit_code, period, scope, rows]``."""
     head = ", ".join(json.dumps(part, ensure_ascii=False) for part in (form_id, version, unit_code, period, scope))
-    return hashlib.sha256(f"[{head}, {rows}]".encode()).hexdigest()
+    digest = hashlib.sha256(f"[{head}, ".encode())
+    digest.update(_utf8(rows))
+    digest.update(b"]")
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=8)
+def _utf8(rows: str) -> bytes:
+    """A form's cell map as bytes, encoded once (the reader hashes it for every file)."""
+    return rows.encode()

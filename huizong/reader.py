@@ -8,27 +8,25 @@ kept as typed, so the identities check it like any other figure; a total that wa
 
 from __future__ import annotations
 
-import io
-import re
 import zipfile
-import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache, lru_cache
-from pathlib import Path, PurePosixPath
+from functools import cache
+from pathlib import Path
 from typing import Any, NamedTuple
-from xml.etree import ElementTree
 
 import numpy as np
 import pyarrow as pa
 from python_calamine import CalamineWorkbook
+from xlsxwriter.utility import xl_rowcol_to_cell
 
+from huizong import sheetxml
 from huizong.catalog import FormCatalog
 from huizong.errors import FormError, UsageError
 from huizong.files import open_checked
 from huizong.findings import Finding
-from huizong.forms import Form
+from huizong.forms import CellDef, Form
 from huizong.layout import layout_form
 from huizong.meta import (
     CELL_COLUMNS,
@@ -42,11 +40,8 @@ from huizong.meta import (
 )
 from huizong.periods import Period
 from huizong.registry import Registry
+from huizong.sheetxml import MetaXml, Parts, read_meta, scan_sheets
 from huizong.values import USABLE, Parsed, parse
-
-MAX_SHEET_XML = 64 * 1024 * 1024  # bytes of one sheet's XML we are willing to inflate to find formulas
-_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 
 
 class CellValue(NamedTuple):
@@ -116,11 +111,12 @@ def _read_checked(
             )
         )
         return reading
+    where = sheetxml.parts(archive)
     try:
-        if not _read_meta(book, reading, catalog, registry):
+        if not _read_meta(book, read_meta(archive, where), reading, catalog, registry):
             return reading
         assert reading.form is not None
-        _read_values(book, archive, reading, reading.form)
+        _read_values(book, archive, where, reading, reading.form)
     finally:
         book.close()
     return reading
@@ -139,6 +135,8 @@ class _Place:
     row: int
     col: int
     a1: str
+    cell: CellDef
+    count: bool  # a count: most cells, read on the quick path when calamine gives a whole float
 
 
 @dataclass(frozen=True)
@@ -148,6 +146,8 @@ class _Plan:
 
     rows: list[list[str]]
     rows_json: str
+    addresses: bytes  # the cell map's non-empty cells in ``_meta``, as ``MetaXml`` gives them
+    texts: tuple[str, ...]
     tables: tuple[tuple[str, int, tuple[_Place, ...]], ...]  # (sheet, end row, cells)
     places: dict[str, tuple[str, str]]  # code -> (sheet, A1)
 
@@ -160,13 +160,29 @@ def _plan(form: Form) -> _Plan:
     places: dict[str, tuple[str, str]] = {}
     for table in form.tables:
         layout = layouts[table.code]
-        cells = tuple(_Place(code, span.row, span.col, span.a1) for code, span in layout.cells.items())
+        cells = tuple(
+            _Place(code, span.row, span.col, span.a1, form.cells[code], form.cells[code].type == "count")
+            for code, span in layout.cells.items()
+        )
         tables.append((table.sheet, layout.end_row, cells))
         places |= {place.code: (table.sheet, place.a1) for place in cells}
-    return _Plan([list(r.as_tuple()) for r in expected], rows_json(expected), tuple(tables), places)
+    rows = [list(r.as_tuple()) for r in expected]
+    filled = [
+        (xl_rowcol_to_cell(CELLS_HEADER_ROW + 1 + r, c).encode(), text)
+        for r, row in enumerate(rows)
+        for c, text in enumerate(row)
+        if text
+    ]
+    addresses = b" ".join(address for address, _ in filled)
+    return _Plan(rows, rows_json(expected), addresses, tuple(t for _, t in filled), tuple(tables), places)
 
 
-def _read_meta(book: CalamineWorkbook, reading: Reading, catalog: FormCatalog, registry: Registry | None) -> bool:
+def _read_meta(
+    book: CalamineWorkbook, quick: MetaXml | None, reading: Reading, catalog: FormCatalog, registry: Registry | None
+) -> bool:
+    """Check ``_meta`` and take the form, unit and period from it. ``quick`` is ``_meta`` as read from its XML: when
+    its cell map equals the form's, calamine need not parse the sheet's 1,900 cells; else calamine's reading is
+    checked, and its findings given."""
     if SHEET not in book.sheet_names:
         ours = any({t.sheet for t in form.tables} <= set(book.sheet_names) for form in catalog.forms.values())
         if ours:
@@ -180,9 +196,13 @@ def _read_meta(book: CalamineWorkbook, reading: Reading, catalog: FormCatalog, r
             "不是本系统下发的填报模板（缺少识别信息 _meta）：请使用下发的模板填报，不要复制到其他文件",
             "not a huizong template: the _meta sheet is missing",
         )
-    grid = book.get_sheet_by_name(SHEET).to_python(skip_empty_area=False)
+    grid: list[list[Any]] = []
+    if quick is None:
+        grid = book.get_sheet_by_name(SHEET).to_python(skip_empty_area=False)
 
     def cell(r: int, c: int) -> str:
+        if quick is not None:
+            return _text(quick.head.get((r, c)))
         return _text(grid[r][c]) if r < len(grid) and c < len(grid[r]) else ""
 
     if cell(0, 0) != MARKER:
@@ -202,16 +222,14 @@ def _read_meta(book: CalamineWorkbook, reading: Reading, catalog: FormCatalog, r
             _address("form_id"),
         )
     plan = _plan(form)
-    width = len(CELL_COLUMNS)
-    if [row[:width] for row in grid[CELLS_HEADER_ROW + 1 :]] != plan.rows:  # else compare as text, row by row
-        rows = [[cell(r, c) for c in range(width)] for r in range(CELLS_HEADER_ROW + 1, len(grid))]
-        if [r for r in rows if r[0]] != plan.rows:
-            return _meta_finding(
-                reading,
-                "模板识别信息（_meta）与表式不一致，模板可能被改动，请重新下载模板填报",
-                "_meta cell map was edited",
-                "A1",
-            )
+    quick_same = quick is not None and quick.addresses == plan.addresses and quick.texts == plan.texts
+    if not quick_same and not _same_cell_map(book.get_sheet_by_name(SHEET).to_python(skip_empty_area=False), plan):
+        return _meta_finding(
+            reading,
+            "模板识别信息（_meta）与表式不一致，模板可能被改动，请重新下载模板填报",
+            "_meta cell map was edited",
+            "A1",
+        )
     digest = hash_with_rows(form.id, form.version, meta["unit_code"], meta["period"], meta["scope"], plan.rows_json)
     if digest != meta["template_hash"]:
         return _meta_finding(
@@ -237,6 +255,14 @@ def _read_meta(book: CalamineWorkbook, reading: Reading, catalog: FormCatalog, r
     return True
 
 
+def _same_cell_map(grid: list[list[Any]], plan: _Plan) -> bool:
+    width = len(CELL_COLUMNS)
+    if [row[:width] for row in grid[CELLS_HEADER_ROW + 1 :]] == plan.rows:
+        return True
+    rows = [[_text(row[c]) if c < len(row) else "" for c in range(width)] for row in grid[CELLS_HEADER_ROW + 1 :]]
+    return [r for r in rows if r[0]] == plan.rows  # compared as text, row by row
+
+
 def _address(key: str) -> str:
     """Where a header key's value sits in ``_meta`` (column B, after the marker row)."""
     return f"B{HEADER_KEYS.index(key) + 2}"
@@ -246,10 +272,13 @@ def _text(content: Any) -> str:
     return "" if content is None else str(content).strip()
 
 
-def _read_values(book: CalamineWorkbook, archive: zipfile.ZipFile, reading: Reading, form: Form) -> None:
+def _read_values(
+    book: CalamineWorkbook, archive: zipfile.ZipFile, where: Parts | None, reading: Reading, form: Form
+) -> None:
     plan = _plan(form)
-    scans = scan_sheets(archive, [sheet for sheet, _, _ in plan.tables])
-    parsed: dict[str, Parsed] = {}
+    scans = scan_sheets(archive, where, [sheet for sheet, _, _ in plan.tables])
+    inputs: dict[str, CellValue] = {}
+    computed: dict[str, tuple[Parsed, bool]] = {}  # code -> (as typed, still a formula)
     names = set(book.sheet_names)
     for sheet, end_row, places in plan.tables:
         if sheet not in names:
@@ -258,33 +287,43 @@ def _read_values(book: CalamineWorkbook, archive: zipfile.ZipFile, reading: Read
             )
             continue
         grid = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=end_row)
-        errors = scans[sheet].errors if sheet in scans else {}
+        scan = scans.get(sheet)
+        errors, formulas = (scan.errors, scan.formulas) if scan is not None else ({}, set())
         for place in places:
             row = grid[place.row] if place.row < len(grid) else ()
             content = errors.get(place.a1) or (row[place.col] if place.col < len(row) else None)
-            parsed[place.code] = parse(content, form.cells[place.code])
-    _resolve(reading, form, parsed, {name: scan.formulas for name, scan in scans.items()})
+            if place.cell.computed:
+                computed[place.code] = (parse(content, place.cell), place.a1 in formulas)
+            elif place.a1 in formulas:  # a formula typed into an input cell
+                p = _input_formula(parse(content, place.cell))
+                inputs[place.code] = CellValue(place.code, p.raw, p.value, p.status)
+            elif place.count and type(content) is float and content.is_integer() and 0 <= content < 1e12:
+                whole = int(content)  # what ``parse`` would make of it, without making it twice
+                inputs[place.code] = CellValue(place.code, str(whole), whole, "ok")
+            else:
+                p = parse(content, place.cell)
+                inputs[place.code] = CellValue(place.code, p.raw, p.value, p.status)
+    _resolve(reading, form, inputs, computed)
 
 
-def _resolve(reading: Reading, form: Form, parsed: Mapping[str, Parsed], formulas: Mapping[str, set[str]]) -> None:
+def _resolve(
+    reading: Reading, form: Form, inputs: dict[str, CellValue], computed: Mapping[str, tuple[Parsed, bool]]
+) -> None:
+    """Recompute the totals from the input cells; a total whose formula is gone is taken as typed, or is a
+    finding."""
     places = _plan(form).places
-    values: dict[str, CellValue] = {}
-    numbers: dict[str, int | Decimal] = {}
-    for code in form.inputs:
-        if code in parsed:
-            p = parsed[code]
-            sheet, address = places[code]
-            if address in formulas.get(sheet, ()):
-                p = _input_formula(p)
-            values[code] = CellValue(code, p.raw, p.value, p.status)
-            numbers[code] = p.value if p.value is not None else 0
+    values = inputs
+    numbers: dict[str, int | Decimal] = {code: v.value if v.value is not None else 0 for code, v in inputs.items()}
     for code, parts in form.formulas.items():
-        if code not in parsed:
+        if code not in computed:
             continue
         sheet, address = places[code]
-        p = parsed[code]
-        total = sum((numbers.get(part, 0) for part in parts), start=0)
-        if address in formulas.get(sheet, ()):
+        p, formula = computed[code]
+        try:
+            total = sum(map(numbers.__getitem__, parts))
+        except KeyError:  # a sheet is missing
+            total = sum((numbers.get(part, 0) for part in parts), start=0)
+        if formula:
             values[code] = CellValue(code, p.raw, total, "ok")
             numbers[code] = total
         elif p.status in USABLE:
@@ -328,103 +367,3 @@ def _input_formula(parsed: Parsed) -> Parsed:
     if parsed.status == "blank":
         return Parsed(parsed.raw, None, "formula_uncached")
     return parsed
-
-
-@dataclass
-class SheetScan:
-    """What calamine does not tell: which cells hold a formula, and which hold an error value (#REF!, ...)."""
-
-    formulas: set[str] = field(default_factory=set)
-    errors: dict[str, str] = field(default_factory=dict)
-
-
-def scan_sheets(archive: zipfile.ZipFile, sheets: Sequence[str]) -> dict[str, SheetScan]:
-    """Scan the XML of the named sheets once (bounded in size; ``files.open_checked`` bounded the zip)."""
-    found: dict[str, SheetScan] = {}
-    try:
-        targets = _sheet_targets(archive)
-        for name in sheets:
-            target = targets.get(name)
-            if target is None or archive.getinfo(target).file_size > MAX_SHEET_XML:
-                continue
-            data = archive.read(target)
-            found[name] = _scan_fast(data) or _scan_tree(data)
-    except (zipfile.BadZipFile, zlib.error, KeyError, ElementTree.ParseError, OSError, EOFError):
-        return found
-    return found
-
-
-# Cells are found by searching for the few tags that matter in the common case (no namespace prefixes, an ``r`` on
-# every formula or error cell: every writer we know); anything unusual is parsed as XML instead.
-_VALUE = re.compile(rb"<v>([^<]*)</v>")
-
-
-def _scan_fast(data: bytes) -> SheetScan | None:
-    # comments or CDATA ("<!"), or spaces around an attribute's "=", which the searches below do not expect
-    if b"<worksheet" not in data[:4096] or b"<!" in data or b" =" in data or b"= " in data:
-        return None
-    scan = SheetScan()
-    pos = data.find(b"<f")
-    while pos != -1:
-        if data[pos + 2 : pos + 3] in (b">", b" ", b"/"):
-            opening = _cell_opening(data, pos)
-            if opening is None or data[opening.end() : pos].strip():  # <f> must be the cell's first child
-                return None
-            scan.formulas.add(opening.group(1).decode())
-        pos = data.find(b"<f", pos + 2)
-    for quote in (b'"', b"'"):
-        pos = data.find(b" t=" + quote + b"e" + quote)
-        while pos != -1:
-            opening = _cell_opening(data, pos)
-            if opening is None or opening.end() < pos:
-                return None
-            close = data.find(b"</c>", opening.end())
-            closed = opening.group(0).endswith(b"/>") or close == -1
-            value = None if closed else _VALUE.search(data, opening.end(), close)
-            scan.errors[opening.group(1).decode()] = value.group(1).decode() if value and value.group(1) else "#VALUE!"
-            pos = data.find(b" t=" + quote + b"e" + quote, pos + 6)
-    return scan
-
-
-_OPENING = re.compile(rb"<c(?=\s)[^<>]*?\sr\s*=\s*[\"']([A-Za-z]{1,3}[0-9]{1,7})[\"'][^<>]*>")
-
-
-def _cell_opening(data: bytes, pos: int) -> re.Match[bytes] | None:
-    """The ``<c ...>`` tag that opens the cell around ``pos``, when it has an address."""
-    start = data.rfind(b"<c", 0, pos)
-    if start == -1 or data[start + 2 : start + 3] not in (b" ", b"\t", b"\n", b"\r"):
-        return None
-    return _OPENING.match(data, start)
-
-
-def _scan_tree(data: bytes) -> SheetScan:
-    scan = SheetScan()
-    for _, element in ElementTree.iterparse(io.BytesIO(data)):
-        if element.tag == f"{_NS}c":
-            address = element.get("r", "")
-            if element.find(f"{_NS}f") is not None:
-                scan.formulas.add(address)
-            if element.get("t") == "e":
-                value = element.find(f"{_NS}v")
-                scan.errors[address] = value.text or "#VALUE!" if value is not None else "#VALUE!"
-            element.clear()
-    return scan
-
-
-def _sheet_targets(archive: zipfile.ZipFile) -> dict[str, str]:
-    return _targets(archive.read("xl/workbook.xml"), archive.read("xl/_rels/workbook.xml.rels"))
-
-
-@lru_cache(maxsize=64)
-def _targets(workbook: bytes, relations: bytes) -> dict[str, str]:
-    """Sheet name to the part that holds it, by the workbook's own XML (the same in every file from one template:
-    worked out once, by content)."""
-    book = ElementTree.fromstring(workbook)
-    rels = ElementTree.fromstring(relations)
-    by_id = {rel.get("Id"): rel.get("Target", "") for rel in rels}
-    targets = {}
-    for sheet in book.iter(f"{_NS}sheet"):
-        target = by_id.get(sheet.get(f"{_REL_NS}id"), "")
-        path = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
-        targets[sheet.get("name", "")] = path
-    return targets

@@ -83,10 +83,14 @@ def test_a_very_large_sheet_is_read_without_reading_it_all(tmp_path: Path, demo_
         '<!-- <c r="A9"><f>X</f></c> --><c r="A1"><v>1</v></c>',
         '<c r="A1" t = "e"><v>#N/A</v></c>',
         '<c r="A1" t="str"><f>"a&lt;f&gt;"</f><v>a&lt;f&gt;</v></c><c r="A2"><v>5</v></c>',
+        '<c r="B2"/><f>SUM(A1)</f><c r="B3"><f>A1</f></c>',
+        '<c s="1" r="B2"><f>A1</f><v>1</v></c><c\tr="B3"><f>A2</f></c><c r="B4" t=\'e\'><v>#N/A</v></c>',
+        '<c r="B2" x="a>b"><f>A1</f></c>',
+        '<c r="B2"><v>1</v><f>A1</f></c><c r="b3"><f/></c>',
     ],
 )
 def test_the_quick_formula_scan_finds_what_an_xml_parser_finds(cells: str) -> None:
-    from huizong.reader import _scan_fast, _scan_tree
+    from huizong.sheetxml import _scan_fast, _scan_tree
 
     xml = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
