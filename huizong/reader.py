@@ -9,7 +9,7 @@ kept as typed, so the identities check it like any other figure; a total that wa
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
@@ -52,12 +52,41 @@ class CellValue(NamedTuple):
     typed_over: bool = False  # a computed cell whose formula was replaced by a typed value
 
 
+class CellValues(Mapping[str, CellValue]):
+    """A reading's values as they travel from a reader process: five columns, made into cells only when asked for.
+    Most readings reach the main process only to be checked over ``Reading.scaled`` and loaded from ``Reading.cells``:
+    making their 200 cells each (4 million at province scale) cost more there than everything else they do."""
+
+    __slots__ = ("_cells", "columns")
+
+    def __init__(self, columns: tuple[tuple[Any, ...], ...]) -> None:
+        self.columns = columns  # code, raw, value, status, typed_over
+        self._cells: dict[str, CellValue] | None = None
+
+    def _made(self) -> dict[str, CellValue]:
+        if self._cells is None:
+            self._cells = {cell[0]: CellValue._make(cell) for cell in zip(*self.columns, strict=True)}
+        return self._cells
+
+    def __getitem__(self, code: str) -> CellValue:
+        return self._made()[code]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.columns[0] if self.columns else ())
+
+    def __len__(self) -> int:
+        return len(self.columns[0]) if self.columns else 0
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._made()
+
+
 @dataclass
 class Reading:
     path: Path
     meta: dict[str, str] = field(default_factory=dict)
     form: Form | None = None
-    values: dict[str, CellValue] = field(default_factory=dict)
+    values: Mapping[str, CellValue] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     # the values as Arrow rows and as exact integers for the rules (``huizong.cells``): made once, where it is read
     cells: pa.Table | None = field(default=None, repr=False, compare=False)
@@ -72,14 +101,16 @@ class Reading:
         the time of 200 tuples of five. ``cells`` stays behind: a chunk's cells travel as one table
         (``huizong.cells.give``), or are made again where needed."""
         state = dict(self.__dict__)
-        state["values"] = tuple(zip(*self.values.values(), strict=True))
+        values = self.values
+        columns = values.columns if isinstance(values, CellValues) else tuple(zip(*values.values(), strict=True))
+        state["values"] = columns
         state["cells"] = None
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         columns = state.pop("values")
         self.__dict__.update(state)
-        self.values = {cell[0]: CellValue._make(cell) for cell in zip(*columns, strict=True)}
+        self.values = CellValues(columns)
 
     def numbers(self) -> dict[str, int | Decimal]:
         """Every cell as a number for arithmetic: blanks and unreadable cells count as 0."""
