@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import zipfile
 import zlib
 from collections.abc import Callable, Sequence
@@ -22,10 +23,12 @@ from functools import lru_cache
 from itertools import compress
 from operator import itemgetter
 from pathlib import PurePosixPath
+from typing import IO, cast
 from xml.etree import ElementTree
 from xml.sax.saxutils import unescape
 
 import numpy as np
+from isal import isal_zlib
 
 from huizong.meta import CELLS_HEADER_ROW
 from huizong.meta import SHEET as META_SHEET
@@ -34,7 +37,18 @@ MAX_SHEET_XML = 64 * 1024 * 1024  # bytes of one sheet's XML we are willing to i
 _NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _SHARED_STRINGS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
-_ERRORS = (zipfile.BadZipFile, zlib.error, KeyError, ElementTree.ParseError, OSError, EOFError, ValueError)
+_INFLATE_ERROR = cast(type[Exception], isal_zlib.error)  # (its stubs call it an instance)
+_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    _INFLATE_ERROR,
+    struct.error,
+    KeyError,
+    ElementTree.ParseError,
+    OSError,
+    EOFError,
+    ValueError,
+)
 
 
 @dataclass(frozen=True)
@@ -71,11 +85,30 @@ def _read(archive: zipfile.ZipFile, part: str | None) -> bytes | None:
     if not part:
         return None
     try:
-        if archive.getinfo(part).file_size > MAX_SHEET_XML:
+        info = archive.getinfo(part)
+        if info.file_size > MAX_SHEET_XML:
             return None
-        return archive.read(part)
+        if info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & 0x1 or archive.fp is None:
+            return archive.read(info)
+        return _inflate(archive.fp, info)
     except _ERRORS:
         return None
+
+
+def _inflate(fp: IO[bytes], info: zipfile.ZipInfo) -> bytes:
+    """A deflated part read straight from the zip and inflated with ISA-L, bounded by its declared size and checked
+    against its CRC as ``zipfile`` checks it: a workbook's five parts take half the time ``zipfile`` takes."""
+    fp.seek(info.header_offset)
+    header = fp.read(30)
+    if len(header) != 30 or header[:4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile("bad local file header")
+    name, extra = struct.unpack("<HH", header[26:30])
+    fp.seek(info.header_offset + 30 + name + extra)
+    raw = fp.read(info.compress_size)
+    data = isal_zlib.decompressobj(-15).decompress(raw, info.file_size + 1)
+    if len(data) != info.file_size or isal_zlib.crc32(data) != info.CRC:
+        raise zipfile.BadZipFile(f"{info.filename}: size or CRC does not match")
+    return data
 
 
 @dataclass

@@ -4,6 +4,7 @@ or give up: a file is never read differently because it took the quick path."""
 from __future__ import annotations
 
 import zipfile
+import zlib
 from pathlib import Path
 
 import openpyxl
@@ -145,3 +146,23 @@ def test_a_workbook_reads_the_same_with_and_without_the_quick_meta_path(
 )
 def test_shared_strings_are_read_as_plain_text_or_left_to_calamine(xml: str, items: list[str] | None) -> None:
     assert sheetxml.shared_strings(xml.encode()) == items
+
+
+def test_a_part_is_inflated_as_zipfile_inflates_it_or_not_at_all(tmp_path: Path) -> None:
+    path = tmp_path / "parts.zip"
+    text = ("<worksheet>" + "<c r='A1'><v>1</v></c>" * 2000 + "</worksheet>").encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/a.xml", text)
+        archive.writestr("xl/b.xml", b"stored as it is", compress_type=zipfile.ZIP_STORED)
+    with zipfile.ZipFile(path) as archive:
+        assert sheetxml._read(archive, "xl/a.xml") == text == archive.read("xl/a.xml")
+        assert sheetxml._read(archive, "xl/b.xml") == b"stored as it is"
+        assert sheetxml._read(archive, "xl/missing.xml") is None
+        start = archive.getinfo("xl/a.xml").header_offset + 30 + len("xl/a.xml")
+    damaged = bytearray(path.read_bytes())
+    damaged[start + 40] ^= 0xFF  # one byte of the deflated data: a wrong CRC, or no deflate stream at all
+    path.write_bytes(bytes(damaged))
+    with zipfile.ZipFile(path) as archive:
+        assert sheetxml._read(archive, "xl/a.xml") is None
+        with pytest.raises((zipfile.BadZipFile, zlib.error)):
+            archive.read("xl/a.xml")
