@@ -14,6 +14,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from xlsxwriter.worksheet import Worksheet
 
@@ -71,8 +72,10 @@ def _words(line: str) -> list[str]:
     return [*words, held] if held else words
 
 
+@lru_cache(maxsize=8192)
 def lines_needed(text: str, width_points: float, size: float) -> int:
-    """How many lines ``text`` wraps to in a cell ``width_points`` wide, font ``size`` points."""
+    """How many lines ``text`` wraps to in a cell ``width_points`` wide, font ``size`` points (remembered: a form's
+    labels are measured again for every receipt and template)."""
     room = max(width_points - 2 * SIDE, size)
     total = 0
     for paragraph in text.split("\n"):
