@@ -19,7 +19,7 @@ import ctypes
 import datetime as dt
 import gc
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +29,8 @@ import pyarrow as pa
 
 from huizong import auditlog, cells, valuestore
 from huizong.assess import Verdict, assess
+from huizong.batchrows import findings, late, receipts
+from huizong.batchrows import submissions as submissions_rows
 from huizong.config import Home
 from huizong.consolidate import publish, rebuild
 from huizong.feedback import Receipt, feedback_path
@@ -43,6 +45,7 @@ from huizong.publishing import parts_folder
 from huizong.reader import Reading
 from huizong.readers import ReceiptJob, finish_receipts, read_files, start_reading, write_feedbacks
 from huizong.readers import close as close_readers
+from huizong.readers import warm as warm_readers
 from huizong.review import locked
 from huizong.stages import stage
 from huizong.warehouse import Warehouse
@@ -125,15 +128,15 @@ def record(
     transaction (the portal's record of who uploaded what)."""
     judged = [o for o in outcomes if o.verdict is not None]
     with stage("record"), home.connect() as wh:
-        wh.run("intake/insert_receipts", incoming_receipts=_receipts(run_id, outcomes))
-        submissions = _submissions(run_id, judged)
+        wh.run("intake/insert_receipts", incoming_receipts=receipts(run_id, outcomes))
+        submissions = submissions_rows(run_id, judged)
         wh.run("intake/insert_submissions", incoming_submissions=submissions)
         if judged:  # the totals of these periods are out of date until the roll-up at the end of the run
             wh.run("intake/mark_pending", incoming_submissions=submissions)
         with stage("load"):  # the values as a Parquet part of their own, listed in this transaction
             values = cells.values_table([_reading(o) for o in judged], [o.arrival.sha256 for o in judged])
             valuestore.write_part(wh, parts_folder(home), values)
-        wh.run("intake/insert_findings", incoming_findings=_findings(judged))
+        wh.run("intake/insert_findings", incoming_findings=findings(judged))
         if judged:  # later accepted files of the batch's units supersede earlier ones
             wh.run("intake/supersede", incoming_submissions=submissions)
         if logged:
@@ -158,7 +161,7 @@ def note_run(
 ) -> None:
     """Record the arrivals no batch recorded and the run itself (``kind``: intake, or portal for the portal's)."""
     if unrecorded:
-        wh.run("intake/insert_receipts", incoming_receipts=_receipts(run_id, unrecorded))
+        wh.run("intake/insert_receipts", incoming_receipts=receipts(run_id, unrecorded))
     started = outcomes[0].arrival.taken_at if outcomes else dt.datetime.now()
     counts = count(outcomes)
     wh.run(
@@ -191,16 +194,6 @@ def write_receipts(home: Home, outcomes: Sequence[Outcome], wait: bool = True) -
     return [job.path for job in jobs]
 
 
-def late(outcome: Outcome) -> bool | None:
-    """Whether a judged file came after its deadline; None without a deadline, and for a report transcribed from what
-    was published (``huizong import``), which has no arrival date of its own to be late by."""
-    verdict = outcome.verdict
-    deadline = verdict.deadline if verdict else None
-    if deadline is None or verdict is None or verdict.reading.meta.get("source") == "transcribed":
-        return None
-    return outcome.arrival.received_at.date() > deadline
-
-
 def release(outcomes: Sequence[Outcome]) -> None:
     """Once a batch is recorded its values live in the warehouse: keep only what the run reports (verdict, findings),
     so memory does not grow with the number of files."""
@@ -230,7 +223,13 @@ def run_intake(
     run_id = new_run_id()
     with home.keep_open():
         owe_nothing(home)
-        arrivals = archive_files(home, collect(home, paths, skipped))
+        files = collect(home, paths, skipped)
+        try:
+            warm_readers(home, len(files))  # they start while the files are archived
+            arrivals = archive_files(home, files)
+        except BaseException:
+            close_readers()
+            raise
         outcomes = take_in(home, run_id, arrivals, period, progress)
         give_back_memory()  # what the batches held, before DuckDB takes its share for the roll-up
         audits = settle(home, run_id, outcomes, [o for o in outcomes if o.verdict is None])
@@ -323,77 +322,6 @@ def new_run_id(kind: str = "intake") -> str:
     return f"{kind}-{dt.datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
 
 
-# ───────────────────────────── Arrow batches ─────────────────────────────
-
-
-def _receipts(run_id: str, outcomes: Sequence[Outcome]) -> pa.Table:
-    a = [o.arrival for o in outcomes]
-    return pa.table(
-        {
-            "run_id": [run_id] * len(a),
-            "sha256": [x.sha256 for x in a],
-            "file_name": [x.source.name for x in a],
-            "source_path": [str(x.source) for x in a],
-            "size_bytes": pa.array([x.size for x in a], pa.int64()),
-            "received_at": pa.array([x.received_at for x in a], pa.timestamp("us")),
-            "taken_at": pa.array([x.taken_at for x in a], pa.timestamp("us")),
-            "duplicate": [o.verdict is None for o in outcomes],
-        }
-    )
-
-
-def _submissions(run_id: str, judged: Sequence[Outcome]) -> pa.Table:
-    rows = []
-    for o in judged:
-        assert o.verdict is not None
-        meta, deadline = o.verdict.reading.meta, o.verdict.deadline
-        errors, warnings = o.verdict.counts()
-        rows.append(
-            {
-                "sha256": o.arrival.sha256,
-                "archive_path": str(o.arrival.archived),
-                "file_name": o.arrival.source.name,
-                "received_at": o.arrival.received_at,
-                "unit_code": meta.get("unit_code"),
-                # the registry's name where the unit is known: text a file brings is never shown for it
-                "unit_name": o.verdict.unit.name if o.verdict.unit else meta.get("unit_name"),
-                "form_id": meta.get("form_id"),
-                "form_version": meta.get("form_version"),
-                "period": meta.get("period"),
-                "scope": meta.get("scope"),
-                "cycle_id": o.verdict.cycle.id if o.verdict.cycle else None,
-                "deadline": deadline,
-                "late": late(o),
-                "status": o.verdict.status,
-                "errors": errors,
-                "warnings": warnings,
-                "run_id": run_id,
-                "source": meta.get("source", "template"),
-            }
-        )
-    schema = pa.schema([("received_at", pa.timestamp("us")), ("deadline", pa.date32()), ("late", pa.bool_())])
-    return _table(rows, schema, ["sha256"])
-
-
 def _reading(outcome: Outcome) -> Reading:
     assert outcome.verdict is not None
     return outcome.verdict.reading
-
-
-def _findings(judged: Sequence[Outcome]) -> pa.Table:
-    rows = [
-        {"sha256": o.arrival.sha256, **f.as_dict()} for o in judged if o.verdict is not None for f in o.verdict.findings
-    ]
-    return _table(rows, pa.schema([]), ["sha256", "rule"])
-
-
-def _table(rows: Sequence[Mapping[str, object]], typed: pa.Schema, keys: list[str]) -> pa.Table:
-    """An Arrow table from rows, with the types that inference cannot guess (and columns even when empty)."""
-    if not rows:
-        return pa.table({key: pa.array([], pa.string()) for key in keys})
-    columns = {name: [row[name] for row in rows] for name in rows[0]}
-    arrays = {
-        name: pa.array(values, typed.field(name).type) if name in typed.names else pa.array(values)
-        for name, values in columns.items()
-    }
-    return pa.table(arrays)

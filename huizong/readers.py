@@ -87,6 +87,19 @@ def start_reading(
     return collect
 
 
+def warm(home: Home, files: int) -> None:
+    """Start the reader processes now, when ``files`` files are about to be read (they load the registry and the
+    forms while this process archives the files), so the first batch does not wait for them."""
+    if workers(home) >= 2 and files >= PARALLEL_FROM:
+        pool = _pool_for(home)
+        for _ in range(workers(home)):
+            pool.submit(_ready)
+
+
+def _ready() -> None:
+    """Nothing: a task that makes a reader process start (``warm``)."""
+
+
 def read_chunk(root: str, paths: Sequence[Path]) -> tuple[list[tuple[Reading, str]], float]:
     """Read ``paths`` in whatever process this runs in (a reader process, a Dask worker), loading the data
     directory's registry and forms once per process. Returns (reading without its form, form key) pairs and the CPU
@@ -159,9 +172,18 @@ def _pool_for(home: Home) -> ProcessPoolExecutor:
     if _pool is None:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(PRELOAD)
-        executor = ProcessPoolExecutor(workers(home), context, initializer=_start, initargs=(str(home.root.resolve()),))
+        root = str(home.root.resolve())
+        executor = ProcessPoolExecutor(workers(home), context, initializer=_start_reader, initargs=(root,))
         _pool = (home.root, executor)
     return _pool[1]
+
+
+def _start_reader(root: str) -> None:
+    """A reader process's start: tied to the run's life first (``huizong.reader_process``), then loaded."""
+    from huizong.reader_process import reader_started
+
+    reader_started()
+    _start(root)
 
 
 def _start(root: str) -> None:
