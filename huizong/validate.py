@@ -30,6 +30,7 @@ from huizong.forms import Equation, Form, Rule, Term
 from huizong.formulas import excel_text
 from huizong.layout import layout_form
 from huizong.periods import Period
+from huizong.previous import Previous
 from huizong.reader import Reading
 from huizong.registry import Unit
 from huizong.values import USABLE
@@ -206,9 +207,8 @@ def rule_frame(form: Form, batch: Sequence[Subject]) -> pd.DataFrame:
     scale = common_scale(form)
     index = {code: i for i, code in enumerate(form.cells)}
     current = _matrix(form, [_scaled(form, s.reading) for s in batch])
-    previous = _matrix(form, [scaled(form, s.previous) for s in batch])
+    previous, known = _previous(form, batch)
     has_previous = np.array([s.previous is not None for s in batch])
-    known = [set(s.previous or ()) for s in batch]
     data: dict[str, pd.Series] = {}
     for name, column in _rule_columns(form).items():
         rule = column.rule
@@ -220,8 +220,8 @@ def rule_frame(form: Form, batch: Sequence[Subject]) -> pd.DataFrame:
                     diff += sign * term.sign * source[:, index[term.code]]
             series = pd.Series(diff, dtype="Int64")
             if column.equation.cross_period:  # only where last year's report has every cell the rule needs
-                needed = {t.code for t in column.equation.lhs + column.equation.rhs if t.prev}
-                series[[not needed <= have for have in known]] = pd.NA
+                needed = [index[t.code] for t in column.equation.lhs + column.equation.rhs if t.prev]
+                series[(~known[:, needed].all(axis=1)).tolist()] = pd.NA
         elif rule.kind == "expect_zero":
             series = pd.Series(current[:, index[column.cells[0]]], dtype="Int64")
             series[[not _applies(rule, s) for s in batch]] = pd.NA
@@ -238,6 +238,20 @@ def rule_frame(form: Form, batch: Sequence[Subject]) -> pd.DataFrame:
             series = pd.Series([0 if form.fits(_period(s)) else 1 for s in batch], dtype="Int64")
         data[name] = series
     return pd.DataFrame(data)
+
+
+def _previous(form: Form, batch: Sequence[Subject]) -> tuple[np.ndarray, np.ndarray]:
+    """Last year's values as rows of exact integers at the form's scale, and which cells each row has."""
+    rows = np.zeros((len(batch), len(form.cells)), dtype=np.int64)
+    have = np.zeros((len(batch), len(form.cells)), dtype=bool)
+    for i, subject in enumerate(batch):
+        before = subject.previous
+        if isinstance(before, Previous):  # placed straight from the columns DuckDB gave
+            rows[i], have[i] = before.scaled(form)
+        elif before is not None:
+            rows[i] = scaled(form, before)
+            have[i] = [code in before for code in form.cells]
+    return rows, have
 
 
 def _scaled(form: Form, reading: Reading) -> np.ndarray:

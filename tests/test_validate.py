@@ -269,3 +269,39 @@ def test_a_finding_shows_both_sides_with_their_sums_and_names_the_cells(tmp_path
     assert (h3.seen, h3.expected) == ("本年新收0＋上年结转1＝1", "办理结果总计0＋结转下年度继续办理0＝0")
     assert h3.cell == "D7,D8,D30,D31" and h3.sheet == T3
     assert h3.message_en.startswith("column “自然人” of 表三 does not balance: the left side is 1, the right side 0")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 2**32))
+def test_last_years_values_placed_from_columns_equal_those_made_one_by_one(demo_home: Home, seed: int) -> None:
+    """``Previous.scaled`` (straight from DuckDB's columns) gives the rules' rows ``cells.scaled`` gives from a
+    dict: amounts at the form's scale, cells of another form version left out, missing cells 0 and not had."""
+    import pyarrow as pa
+
+    from huizong.cells import scaled
+    from huizong.previous import _by_unit
+
+    rng = random.Random(seed)
+    form = demo_home.catalog.get("annual_report/2021")
+    old = demo_home.catalog.get("annual_report/2019")
+    rows = []
+    for unit in ("990121101", "990121102", "990121103"):
+        codes = rng.sample(sorted({*form.cells, *old.cells}), rng.randint(0, 60))
+        for code in sorted(codes):
+            cell = form.cells.get(code) or old.cells[code]
+            amount = Decimal(rng.randint(0, 10**6)) / 10**cell.scale if cell.type == "amount" else None
+            rows.append((unit, code, None if amount is not None else rng.randint(0, 10**9), amount))
+    table = pa.table(
+        {
+            "unit_code": [r[0] for r in rows],
+            "code": [r[1] for r in rows],
+            "number": pa.array([r[2] for r in rows], pa.int64()),
+            "amount": pa.array([r[3] for r in rows], pa.decimal128(22, 4)),
+        }
+    )
+    for unit, previous in _by_unit(table).items():
+        as_dict = {code: number if amount is None else amount for u, code, number, amount in rows if u == unit}
+        assert dict(previous) == as_dict
+        row, have = previous.scaled(form)
+        assert row.tolist() == scaled(form, as_dict).tolist()
+        assert have.tolist() == [code in as_dict for code in form.cells]
