@@ -19,6 +19,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +35,7 @@ from huizong.registry import Registry
 from huizong.stages import STAGES
 
 CHUNK = 25  # files per task sent to a worker
+READER_NICENESS = 10
 PRELOAD = ["huizong.reader_process", "huizong.cells", "huizong.feedback", "huizong.config"]  # imported once
 PARALLEL_FROM = 400  # fewer files than this are read here: starting the workers (about 1 s) would cost more
 
@@ -183,6 +185,8 @@ def _start_reader(root: str) -> None:
     from huizong.reader_process import reader_started
 
     reader_started()
+    with suppress(OSError):  # the process that holds the run's transaction goes first; readers use what it leaves
+        os.nice(READER_NICENESS)
     _start(root)
 
 
