@@ -115,12 +115,54 @@ def _take(path: Path, passed: list[Skipped]) -> list[Path]:
 
 def archive_files(home: Home, files: Iterable[Path]) -> list[Arrival]:
     """Stream each file into ``<home>/archive/<2 hex>/<sha256><suffix>`` (once per content) and describe it."""
-    taken_at = dt.datetime.now()  # to the microsecond, as the time a file came: a correction made within the same
-    # second as the file it corrects (a quick re-save) is still the later one
     with stage("archive"):
-        arrivals = [_archive(home, path, taken_at) for path in files]
-        os.sync()  # every copy on disk before anything is recorded: one flush for the run, not one per file
-        return arrivals
+        archiving = Archiving(home, files)
+        archiving.next(archiving.total)
+        archiving.flush()
+        return archiving.arrivals
+
+
+class Archiving:
+    """A run's files archived in order as they are asked for (``next``): intake reads one batch while it archives
+    the next. ``flush`` puts what was archived on disk (one ``os.sync`` for a whole batch, not one per file); a batch
+    is recorded only after. Made from arrivals already archived (``archived``), it hands those out."""
+
+    def __init__(self, home: Home, files: Iterable[Path], archived: Sequence[Arrival] = ()) -> None:
+        self.home = home
+        self.files = list(files)
+        self.arrivals = list(archived)
+        self.taken_at = dt.datetime.now()  # to the microsecond, as the time a file came: a correction made within
+        # the same second as the file it corrects (a quick re-save) is still the later one
+        self._given = 0
+        self._archived = 0  # of ``files``
+        self._unflushed = False
+
+    @property
+    def total(self) -> int:
+        return len(self.arrivals) + len(self.files) - self._archived
+
+    @property
+    def left(self) -> int:
+        return self.total - self._given
+
+    def next(self, count: int) -> list[Arrival]:
+        """The next ``count`` arrivals (fewer at the end), archiving the files they need."""
+        short = self._given + count - len(self.arrivals)
+        if short > 0 and self._archived < len(self.files):
+            with stage("archive"):
+                todo = self.files[self._archived : self._archived + short]
+                self.arrivals += [_archive(self.home, path, self.taken_at) for path in todo]
+                self._archived += len(todo)
+                self._unflushed = True
+        given = self.arrivals[self._given : self._given + count]
+        self._given += len(given)
+        return given
+
+    def flush(self) -> None:
+        if self._unflushed:
+            with stage("archive"):
+                os.sync()  # every copy on disk before anything that holds it is recorded
+            self._unflushed = False
 
 
 def _archive(home: Home, path: Path, taken_at: dt.datetime) -> Arrival:

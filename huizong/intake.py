@@ -5,10 +5,11 @@ The steps are plain functions over a batch; the CLI runs them in a row (``run_in
 recorded as a second arrival and judged once. A later accepted file for the same unit, form and period supersedes the
 earlier one as a whole (``sql/intake/supersede.sql``); a rejected file never replaces an accepted one.
 
-The run is sorted out whole first (which contents are new); the new ones go through in batches of ``BATCH``: each
-batch is read (by the reader processes, while the batch before is checked), checked, recorded in its own
-transaction and answered with receipts, then dropped from memory; after the last batch the duplicates' arrivals are
-recorded, the totals rebuilt once and the snapshot published.
+The new contents go through in batches of ``BATCH`` (after a first of ``FIRST``): each batch is archived and sorted
+out (which contents are new) while the batch before is read, read by the reader processes while the batch before is
+checked, put on disk (one ``os.sync``), checked, recorded in its own transaction and answered with receipts, then
+dropped from memory; after the last batch the duplicates' arrivals are recorded, the totals rebuilt once and the
+snapshot published.
 A run that stops midway keeps the batches it recorded (their files count as already received next time), and the
 next run rebuilds the totals.
 """
@@ -34,6 +35,7 @@ from huizong.batchrows import submissions as submissions_rows
 from huizong.config import Home
 from huizong.consolidate import publish, rebuild
 from huizong.feedback import Receipt, feedback_path
+from huizong.inbox import Archiving as Archiving
 from huizong.inbox import Arrival as Arrival  # re-exported: the steps of an intake are named here
 from huizong.inbox import Skipped as Skipped
 from huizong.inbox import archive_files as archive_files
@@ -89,19 +91,36 @@ def judge(
 
 def sort_out(home: Home, arrivals: Sequence[Arrival]) -> tuple[list[Outcome], list[Outcome]]:
     """An outcome for every arrival, and those whose content is new (to be read and judged), in order."""
-    hashes = pa.table({"sha256": [a.sha256 for a in arrivals]})
-    with home.connect() as wh:
-        known = {sha: status for sha, status, *_ in wh.rows("intake/known_files", incoming=hashes)}
-    outcomes, fresh, first = [], [], dict[str, Path]()
-    for arrival in arrivals:
-        outcome = Outcome(arrival, earlier_status=known.get(arrival.sha256, ""))
-        if arrival.sha256 in first:
-            outcome.same_as = first[arrival.sha256]
-        elif arrival.sha256 not in known:
-            first[arrival.sha256] = arrival.source
-            fresh.append(outcome)
-        outcomes.append(outcome)
-    return outcomes, fresh
+    sorter = Sorter(home)
+    fresh = sorter.sort(arrivals)
+    return sorter.outcomes, fresh
+
+
+class Sorter:
+    """``sort_out`` a run's arrivals a piece at a time, in order: a content that came earlier in the run, or in an
+    earlier run, is a duplicate; ``outcomes`` holds every arrival's so far."""
+
+    def __init__(self, home: Home) -> None:
+        self.home = home
+        self.outcomes: list[Outcome] = []
+        self.first: dict[str, Path] = {}
+
+    def sort(self, arrivals: Sequence[Arrival]) -> list[Outcome]:
+        """The outcomes of ``arrivals`` whose content is new."""
+        hashes = pa.table({"sha256": pa.array([a.sha256 for a in arrivals], pa.string())})
+        with self.home.connect() as wh:
+            known = {sha: status for sha, status, *_ in wh.rows("intake/known_files", incoming=hashes)}
+        fresh = []
+        for arrival in arrivals:
+            earlier = "" if arrival.sha256 in self.first else known.get(arrival.sha256, "")  # (as when sorted whole)
+            outcome = Outcome(arrival, earlier_status=earlier)
+            if arrival.sha256 in self.first:
+                outcome.same_as = self.first[arrival.sha256]
+            elif arrival.sha256 not in known:
+                self.first[arrival.sha256] = arrival.source
+                fresh.append(outcome)
+            self.outcomes.append(outcome)
+        return fresh
 
 
 def conclude(home: Home, fresh: Sequence[Outcome], readings: Sequence[Reading], period: Period | None) -> None:
@@ -224,61 +243,78 @@ def run_intake(
     with home.keep_open():
         owe_nothing(home)
         files = collect(home, paths, skipped)
-        try:
-            warm_readers(home, len(files))  # they start while the files are archived
-            arrivals = archive_files(home, files)
-        except BaseException:
-            close_readers()
-            raise
-        outcomes = take_in(home, run_id, arrivals, period, progress)
+        warm_readers(home, len(files))  # they start while the first files are archived
+        archiving = Archiving(home, files)
+        outcomes = take_in(home, run_id, archiving, period, progress)
         give_back_memory()  # what the batches held, before DuckDB takes its share for the roll-up
         audits = settle(home, run_id, outcomes, [o for o in outcomes if o.verdict is None])
         if on_audits:
             on_audits(audits)
         publish(home)
-    tidy_inbox(home, arrivals)
+    tidy_inbox(home, archiving.arrivals)
     return outcomes
 
 
 def take_in(
     home: Home,
     run_id: str,
-    arrivals: Sequence[Arrival],
+    arrivals: Sequence[Arrival] | Archiving,
     period: Period | None = None,
     progress: Callable[[int, int], None] | None = None,
     who: tuple[str, str, str] | None = None,
 ) -> list[Outcome]:
     """Sort out, read, check and record the arrivals batch by batch, with their receipts: everything of an intake
     but the totals and the snapshot. The duplicates' arrivals are left to ``settle`` (or ``note_run``). Each file
-    judged is an upload in the audit log, by ``who`` (actor, remote, source; default: the user of the command)."""
+    judged is an upload in the audit log, by ``who`` (actor, remote, source; default: the user of the command).
+    Given files still to archive (``Archiving``), each batch is archived while the one before is read."""
     who = who or auditlog.command_user()
+    source = arrivals if isinstance(arrivals, Archiving) else Archiving(home, (), arrivals)
+    sorter = Sorter(home)
     done = 0
 
     def step(n: int) -> None:
         nonlocal done
         done += n
         if progress:
-            progress(done, len(arrivals))
+            progress(done, source.total)
 
-    outcomes, fresh = sort_out(home, arrivals)
-    parts = batches(fresh)
     try:
-        pending = start_reading(home, [o.arrival.archived for o in parts[0]], step) if parts else None
-        for k, batch in enumerate(parts):
+        batch = _fresh(source, sorter, min(BATCH, FIRST))
+        pending = start_reading(home, _paths(batch), step) if batch else None
+        following = _fresh(source, sorter, BATCH)  # archived while the reader processes read the first
+        while batch:
             assert pending is not None
             with stage("read"):
                 readings = pending()
-            if k + 1 < len(parts):  # the reader processes read the next batch while this one is checked and recorded
-                pending = start_reading(home, [o.arrival.archived for o in parts[k + 1]], step)
+            if following:  # the reader processes read the next batch while this one is checked and recorded
+                pending = start_reading(home, _paths(following), step)
+            after = _fresh(source, sorter, BATCH) if following else []
+            source.flush()  # the batch's files are on disk before it is recorded
             conclude(home, batch, readings, period)
             record(home, run_id, batch, who=who)
             write_receipts(home, batch, wait=False)
             release(batch)
+            batch, following = following, after
+        source.flush()
         with stage("write"):
             finish_receipts()
-    finally:
+    except BaseException:
         close_readers()
-    return outcomes
+        raise
+    close_readers()
+    return sorter.outcomes
+
+
+def _fresh(source: Archiving, sorter: Sorter, size: int) -> list[Outcome]:
+    """The next ``size`` arrivals whose content is new (fewer at the end), archived and sorted out in order."""
+    batch: list[Outcome] = []
+    while len(batch) < size and source.left:
+        batch += sorter.sort(source.next(size - len(batch)))
+    return batch
+
+
+def _paths(batch: Sequence[Outcome]) -> list[Path]:
+    return [outcome.arrival.archived for outcome in batch]
 
 
 def give_back_memory() -> None:

@@ -48,6 +48,7 @@ def main(argv: list[str]) -> None:
     args = argv[argv.index("--") + 1 :]
     plain_batches = intake.batches
     intake.batches = lambda items, size=40: plain_batches(items, 40)  # type: ignore[assignment]
+    intake.BATCH = intake.FIRST = 40
     readers.PARALLEL_FROM = 20
     original = stages.Stages.__call__
     seen = [0]

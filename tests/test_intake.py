@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from huizong import cells
+from huizong import cells, intake
 from huizong.config import Home
 from huizong.intake import batches, run_intake
 from huizong.periods import Period
@@ -211,6 +211,28 @@ def test_the_first_batch_is_small_and_the_others_large() -> None:
     assert [len(b) for b in batches(list(range(5000)))] == [500, 2000, 2000, 500]
     assert [len(b) for b in batches(list(range(90)), 40)] == [40, 40, 10]
     assert batches([]) == []
+
+
+def test_a_run_reads_its_first_batch_while_it_archives_the_next(home: Home, monkeypatch: pytest.MonkeyPatch) -> None:
+    codes = ["990121101", "990121102", "990121103", "990121104", "990121105", "990121106", "990121107"]
+    paths = [fill(home, code, f"{n}_{code}.xlsx") for n, code in enumerate(codes)]
+    shutil.copy(paths[1], home.inbox / "1b_copy.xlsx")  # the same content again, in the second batch
+    monkeypatch.setattr(intake, "FIRST", 2)
+    monkeypatch.setattr(intake, "BATCH", 3)
+    started = []
+    plain = intake.start_reading
+
+    def watched(where: Home, batch: list[Path], progress: object = None) -> object:
+        started.append((len(batch), len([p for p in where.archive.glob("*/*") if p.is_file()])))
+        return plain(where, batch, progress)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(intake, "start_reading", watched)
+    outcomes = run_intake(home)
+    # the first two files were read when only they were archived; each later batch was archived before it was read
+    assert started == [(2, 2), (3, 5), (2, 7)]
+    assert [o.status for o in outcomes] == ["accepted", "accepted", "duplicate", *["accepted"] * 5]
+    assert outcomes[2].same_as == paths[1] and outcomes[2].earlier_status == ""
+    assert query(home, "SELECT count(*) FROM receipts")[0][0] == 8
 
 
 def test_a_stage_inside_another_counts_for_itself_alone() -> None:
