@@ -11,6 +11,7 @@ import signal
 from contextlib import suppress
 
 FORKSERVER = os.getpid()  # in the process that forks the readers; a reader inherits it as its parent's pid
+RUN = "HUIZONG_RUN_PID"  # set by the run before it starts the forkserver
 
 
 def die_with_parent() -> None:
@@ -19,11 +20,19 @@ def die_with_parent() -> None:
 
 
 def reader_started() -> None:
-    """In a reader, first: end with the process that forked it, and end now if that process is already gone (a
-    run killed while its readers were starting: the signal asked for above would never come)."""
+    """In a reader, first: end with the process that forked it, and end now if that process is already gone."""
     die_with_parent()
     if os.getppid() != FORKSERVER:
         os._exit(0)
+
+
+def guard_forkserver() -> None:
+    """In the forkserver (``huizong.forkserver``, imported by it alone): end now if the run that started it is
+    already gone, and have every process it forks end with it from the moment it is forked (before multiprocessing
+    waits for that process's first task), so a run killed while its readers start leaves none waiting for ever."""
+    if os.environ.get(RUN, str(os.getppid())) != str(os.getppid()):
+        os._exit(0)
+    os.register_at_fork(after_in_child=reader_started)
 
 
 die_with_parent()

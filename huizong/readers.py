@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass
+from multiprocessing import forkserver
 from pathlib import Path
 
 import pyarrow as pa
@@ -34,9 +36,11 @@ from huizong.reader import Reading, read_workbook
 from huizong.registry import Registry
 from huizong.stages import STAGES
 
+RUN = "HUIZONG_RUN_PID"  # as huizong.reader_process reads it (not imported here: it acts on import)
+
 CHUNK = 25  # files per task sent to a worker
 READER_NICENESS = 10
-PRELOAD = ["huizong.reader_process", "huizong.cells", "huizong.feedback", "huizong.config"]  # imported once
+PRELOAD = ["huizong.forkserver", "huizong.cells", "huizong.feedback", "huizong.config"]  # imported once
 PARALLEL_FROM = 400  # fewer files than this are read here: starting the workers (about 1 s) would cost more
 
 _pool: tuple[Path, ProcessPoolExecutor] | None = None
@@ -94,7 +98,16 @@ def warm(home: Home, files: int) -> None:
     forms while this process archives the files), so the first batch does not wait for them."""
     if workers(home) >= 2 and files >= PARALLEL_FROM:
         pool = _pool_for(home)
-        for _ in range(workers(home)):
+        # The forkserver is started here: it ends with the thread that starts it (PR_SET_PDEATHSIG is per thread).
+        # The readers are started from a thread of their own, as starting one waits until the forkserver has
+        # imported what they need (about a second).
+        forkserver.ensure_running()
+        threading.Thread(target=_spawn, args=(pool, workers(home)), name="readers-start", daemon=True).start()
+
+
+def _spawn(pool: ProcessPoolExecutor, count: int) -> None:
+    with suppress(Exception):  # a pool that cannot start says so to the first real task, in the run's own thread
+        for _ in range(count):
             pool.submit(_ready)
 
 
@@ -172,6 +185,7 @@ def _pool_for(home: Home) -> ProcessPoolExecutor:
     if _pool is not None and _pool[0] != home.root:
         close()
     if _pool is None:
+        os.environ[RUN] = str(os.getpid())  # the forkserver ends at once if this process is gone (reader_process)
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(PRELOAD)
         root = str(home.root.resolve())
