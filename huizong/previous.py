@@ -70,20 +70,23 @@ class _Rows:
             where = pc.index_in(self.table["code"], value_set=codes).fill_null(-1).to_numpy(zero_copy_only=False)
             scale = common_scale(form)
             numbers = self.table["number"].fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64) * scale
-            amounts = self.table["amount"]
-            for i in np.flatnonzero(amounts.is_valid().to_numpy(zero_copy_only=False)):  # few: amounts are rare
-                numbers[i] = int(amounts[int(i)].as_py() * scale)
+            for i, amount in self._amounts():
+                numbers[i] = int(amount * scale)
             self._by_form[form.key] = (where.astype(np.int64), numbers)
         return self._by_form[form.key]
 
     def columns(self) -> tuple[list[str], list[int | Decimal]]:
         if self._columns is None:
             values: list[int | Decimal] = self.table["number"].to_pylist()
-            amounts = self.table["amount"]
-            for i in np.flatnonzero(amounts.is_valid().to_numpy(zero_copy_only=False)):
-                values[i] = amounts[int(i)].as_py()
+            for i, amount in self._amounts():
+                values[i] = amount
             self._columns = (self.table["code"].to_pylist(), values)
         return self._columns
+
+    def _amounts(self) -> list[tuple[int, Decimal]]:
+        """The rows that hold an amount (few: most cells are counts), with it."""
+        amounts = self.table["amount"]
+        return [(int(i), amounts[int(i)].as_py()) for i in np.flatnonzero(amounts.is_valid().to_numpy(False))]
 
 
 class Previous(Mapping[str, int | Decimal]):

@@ -46,8 +46,6 @@ def fill(note: Path) -> None:
 def main(argv: list[str]) -> None:
     action, stage_name, nth, note = argv[0], argv[1], int(argv[2]), Path(argv[3])
     args = argv[argv.index("--") + 1 :]
-    plain_batches = intake.batches
-    intake.batches = lambda items, size=40: plain_batches(items, 40)  # type: ignore[assignment]
     intake.BATCH = intake.FIRST = 40
     readers.PARALLEL_FROM = 20
     original = stages.Stages.__call__
